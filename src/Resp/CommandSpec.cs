@@ -1,0 +1,42 @@
+namespace TdbPlus.Resp;
+
+/// <summary>
+/// What a command is, independent of how it runs: name, arity (negative = at least), flags, key positions
+/// (1-based first/last/step; last -1 = to the end, -2 = all but the last), ACL categories and a summary.
+/// </summary>
+public sealed record CommandSpec(
+    string Name,
+    int Arity,
+    CommandFlags Flags,
+    int FirstKey,
+    int LastKey,
+    int KeyStep,
+    AclCategories Categories,
+    string Summary,
+    string Since = "1.0.0",
+    string Group = "generic")
+{
+    /// <summary>Name in upper case as bytes, for case-insensitive lookup without allocating.</summary>
+    public byte[] NameBytes { get; } = System.Text.Encoding.ASCII.GetBytes(Name.ToUpperInvariant());
+
+    /// <summary>True when <paramref name="argc"/> (name included) satisfies the arity.</summary>
+    public bool ArityAccepts(int argc) => Arity >= 0 ? argc == Arity : argc >= -Arity;
+
+    /// <summary>Arguments that are keys, as indices into the argument list (0 = command name).</summary>
+    public KeyRange KeysFor(int argc)
+    {
+        if (FirstKey <= 0 || argc <= FirstKey) return default;
+        int last = LastKey >= 0 ? LastKey : argc + LastKey;
+        if (last >= argc) last = argc - 1;
+        if (last < FirstKey) return default;
+        return new KeyRange(FirstKey, last, KeyStep <= 0 ? 1 : KeyStep);
+    }
+}
+
+/// <summary>Positions of the keys of one command invocation.</summary>
+public readonly record struct KeyRange(int First, int Last, int Step)
+{
+    public bool IsEmpty => Step == 0;
+
+    public int Count => IsEmpty ? 0 : (Last - First) / Step + 1;
+}

@@ -1,0 +1,15 @@
+using TdbPlus.Server.Families;
+using TdbPlus.Shards.Commands;
+using TdbPlus.Shards.Families;
+
+namespace TdbPlus.Server.Hosting;
+
+/// <summary>Puts every command family, engine and server ones, into the server's command table.</summary>
+public static class CommandRegistry
+{
+    public static void RegisterAll(CommandTable table, ServerHost host)
+    {
+        table.AddRange(CoreFamilies.Commands());
+        table.AddRange(ConnectionFamily.Commands());
+    }
+}

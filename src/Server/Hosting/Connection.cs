@@ -1,0 +1,216 @@
+using System.Net;
+using System.Net.Sockets;
+using TdbPlus.Resp;
+using TdbPlus.Shards.Commands;
+using TdbPlus.Shards.Execution;
+
+namespace TdbPlus.Server.Hosting;
+
+/// <summary>
+/// One client over the portable socket transport: reads into its own buffer, parses every complete command
+/// in place, runs the batch, and writes all replies with one send.
+/// </summary>
+public sealed class Connection : ClientSession
+{
+    private const int InitialBufferSize = 16 * 1024;
+    private readonly Socket _socket;
+    private readonly ServerHost _host;
+    private readonly RespParser _parser = new();
+    private readonly CommandBatch _batch = new();
+    private readonly RespWriter _out = new();
+    private readonly BatchExecutor _executor;
+    private byte[] _buffer = new byte[InitialBufferSize];
+    private int _filled;
+    private bool _skipNext;
+    private bool _skipThis;
+    private volatile bool _killed;
+
+    public Connection(ServerHost host, Socket socket)
+    {
+        _host = host;
+        _socket = socket;
+        socket.NoDelay = true;
+        RemoteAddress = Describe(socket.RemoteEndPoint);
+        LocalAddress = Describe(socket.LocalEndPoint);
+        CreatedTicks = LastInteractionTicks = Environment.TickCount64;
+        Authenticated = host.Config.RequirePass.Length == 0;
+        _executor = new BatchExecutor(host.Engine, host.Commands, this, _out)
+        {
+            AuthRequired = () => !Authenticated && _host.Config.RequirePass.Length > 0,
+            SerialReplies = () => ReplyOff || _skipNext || _skipThis,
+            AfterReply = AfterReply,
+        };
+    }
+
+    public ServerHost Host => _host;
+
+    public string RemoteAddress { get; }
+
+    public string LocalAddress { get; }
+
+    public long CreatedTicks { get; }
+
+    public long LastInteractionTicks { get; private set; }
+
+    /// <summary>CLIENT REPLY OFF is in force.</summary>
+    public bool ReplyOff { get; set; }
+
+    /// <summary>Bytes waiting in the query buffer (CLIENT LIST qbuf).</summary>
+    public int QueryBufferLength => _filled;
+
+    public int QueryBufferCapacity => _buffer.Length;
+
+    public int OutputLength => _out.Length;
+
+    /// <summary>CLIENT REPLY SKIP: drop the reply of the next command only.</summary>
+    public void SkipNextReply() => _skipNext = true;
+
+    public void Kill()
+    {
+        _killed = true;
+        CloseAfterReply = true;
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception)
+        {
+            // Already closed by the peer: nothing left to stop.
+        }
+    }
+
+    public async Task RunAsync()
+    {
+        try
+        {
+            await LoopAsync().ConfigureAwait(false);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (Exception ex)
+        {
+            _host.Log.Warning($"client {Id} closed after an internal error: {ex}");
+        }
+        finally
+        {
+            _host.Clients.Remove(this);
+            _socket.Dispose();
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        int pos = 0;
+        while (!_killed)
+        {
+            EnsureRoom();
+            int n = await _socket.ReceiveAsync(_buffer.AsMemory(_filled), SocketFlags.None).ConfigureAwait(false);
+            if (n <= 0) return;
+            _filled += n;
+            Interlocked.Add(ref _host.Stats.NetInputBytes, n);
+            LastInteractionTicks = Environment.TickCount64;
+            string? protocolError = ParseAvailable(ref pos);
+            if (_batch.Count > 0)
+            {
+                _batch.Buffer = _buffer;
+                Interlocked.Add(ref _host.Stats.CommandsProcessed, _batch.Count);
+                await _executor.ExecuteAsync(_batch).ConfigureAwait(false);
+                _parser.ArgsRemoved(_batch.Clear());
+            }
+            if (protocolError is not null && !CloseAfterReply)
+            {
+                _out.Error("ERR " + protocolError);
+                CloseAfterReply = true;
+                _host.Log.Notice($"Protocol error ({protocolError}) from client: id={Id} addr={RemoteAddress}");
+            }
+            await FlushAsync().ConfigureAwait(false);
+            if (CloseAfterReply) return;
+            Compact(ref pos);
+        }
+    }
+
+    /// <summary>Parses every complete command in the buffer into the batch; returns a protocol error, if any.</summary>
+    private string? ParseAvailable(ref int pos)
+    {
+        _parser.AuthRequired = !Authenticated && _host.Config.RequirePass.Length > 0;
+        _parser.MaxBulkLength = _host.Config.ProtoMaxBulkLen;
+        var span = _buffer.AsSpan(0, _filled);
+        while (true)
+        {
+            int argStart = _batch.CommittedArgs;
+            var status = _parser.TryParse(span, ref pos, _batch.Args);
+            switch (status)
+            {
+                case ParseStatus.Complete:
+                    _batch.Add(argStart, _batch.Args.Count - argStart);
+                    // A command after AUTH may be parsed under the old limits; Redis re-checks per command too.
+                    break;
+                case ParseStatus.Empty:
+                    break;
+                case ParseStatus.Incomplete:
+                    return null;
+                default:
+                    return _parser.Error;
+            }
+        }
+    }
+
+    private async ValueTask FlushAsync()
+    {
+        if (_out.Length == 0) return;
+        var data = _out.WrittenMemory;
+        while (data.Length > 0)
+        {
+            int sent = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
+            if (sent <= 0) break;
+            data = data[sent..];
+        }
+        Interlocked.Add(ref _host.Stats.NetOutputBytes, _out.Length);
+        _out.Clear();
+        _out.Trim(1024 * 1024);
+    }
+
+    private void Compact(ref int pos)
+    {
+        if (pos == 0) return;
+        int remaining = _filled - pos;
+        if (remaining > 0) Buffer.BlockCopy(_buffer, pos, _buffer, 0, remaining);
+        _parser.Rebase(pos, _batch.Args);
+        _filled = remaining;
+        pos = 0;
+        if (_filled == 0 && _buffer.Length > 1024 * 1024) _buffer = new byte[InitialBufferSize];
+    }
+
+    private void EnsureRoom()
+    {
+        long needed = Math.Max(_filled + 1024L, _parser.NeededBytes);
+        if (_filled < _buffer.Length && needed <= _buffer.Length) return;
+        long size = Math.Max((long)_buffer.Length * 2, needed + 1024);
+        if (size > Array.MaxLength) size = Array.MaxLength;
+        Array.Resize(ref _buffer, (int)size);
+    }
+
+    private void AfterReply(int replyStart)
+    {
+        if (ReplyOff || _skipThis) _out.Truncate(replyStart);
+        _skipThis = false;
+        if (_skipNext)
+        {
+            _skipNext = false;
+            _skipThis = true;
+        }
+        if (_out.Length > replyStart && _out.Written[replyStart] == (byte)'-')
+            Interlocked.Increment(ref _host.Stats.TotalErrorReplies);
+    }
+
+    private static string Describe(EndPoint? ep) => ep switch
+    {
+        IPEndPoint ip when ip.AddressFamily == AddressFamily.InterNetworkV6 => $"[{ip.Address}]:{ip.Port}",
+        IPEndPoint ip => $"{ip.Address}:{ip.Port}",
+        _ => "?",
+    };
+}

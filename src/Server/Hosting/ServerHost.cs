@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using TdbPlus.Shards.Commands;
+using TdbPlus.Shards.Config;
+using TdbPlus.Shards.Engine;
+
+namespace TdbPlus.Server.Hosting;
+
+/// <summary>
+/// The running server: engine, command table, listeners and clients; starts them, and stops them cleanly on
+/// SIGINT, SIGTERM or SHUTDOWN.
+/// </summary>
+public sealed class ServerHost : IDisposable
+{
+    private readonly List<Listener> _listeners = [];
+    private readonly ManualResetEventSlim _stopped = new(false);
+    private readonly List<PosixSignalRegistration> _signals = [];
+
+    public ServerHost(ServerConfig config)
+    {
+        Config = config;
+        Log = new ServerLog(config["logfile"].Value);
+        Engine = new ShardSet(config) { Log = m => Log.Warning(m) };
+        Commands = new CommandTable();
+        CommandRegistry.RegisterAll(Commands, this);
+    }
+
+    public ServerConfig Config { get; }
+    public ShardSet Engine { get; }
+    public CommandTable Commands { get; }
+    public ServerLog Log { get; }
+    public ServerStats Stats { get; } = new();
+    public ClientRegistry Clients { get; } = new();
+    public bool Stopping { get; private set; }
+    public int ExitCode { get; private set; }
+
+    /// <summary>Unix seconds of the last successful save (LASTSAVE); the start time until one happens.</summary>
+    public long LastSaveUnix { get; set; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    /// <summary>Ports actually bound, in bind order (useful with --port 0).</summary>
+    public IReadOnlyList<int> BoundPorts => _listeners.Select(l => l.EndPoint.Port).ToList();
+
+    /// <summary>Starts everything and blocks until the server is asked to stop; returns the exit code.</summary>
+    public int Run()
+    {
+        if (!Start()) return 1;
+        _stopped.Wait();
+        Shutdown();
+        return ExitCode;
+    }
+
+    public bool Start()
+    {
+        Log.Notice($"TDB+ starting, pid={Environment.ProcessId}, shards={Engine.Count}, databases={Config.Databases}");
+        Engine.Start();
+        try
+        {
+            foreach (var address in Config.Bind.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                bool optional = address.StartsWith('-');
+                var ip = ParseAddress(optional ? address[1..] : address);
+                var listener = new Listener(this, new IPEndPoint(ip, Config.Port));
+                try
+                {
+                    listener.Start((int)Config["tcp-backlog"].NumericValue);
+                    _listeners.Add(listener);
+                }
+                catch (SocketException ex) when (optional)
+                {
+                    Log.Warning($"Could not bind optional address {address}: {ex.Message}");
+                    listener.Dispose();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or FormatException)
+        {
+            Log.Warning($"Failed listening on port {Config.Port} (tcp), aborting: {ex.Message}");
+            Engine.Dispose();
+            return false;
+        }
+        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+        {
+            _signals.Add(PosixSignalRegistration.Create(signal, ctx =>
+            {
+                ctx.Cancel = true;
+                Log.Warning($"Received {ctx.Signal}, scheduling shutdown...");
+                RequestStop(0);
+            }));
+        }
+        Log.Notice($"Ready to accept connections tcp on port {string.Join(",", BoundPorts)}");
+        return true;
+    }
+
+    private static IPAddress ParseAddress(string text) => text switch
+    {
+        "*" => IPAddress.Any,
+        "::*" => IPAddress.IPv6Any,
+        "localhost" => IPAddress.Loopback,
+        _ => IPAddress.Parse(text),
+    };
+
+    internal void Accept(Socket socket)
+    {
+        Interlocked.Increment(ref Stats.ConnectionsReceived);
+        if (Clients.Count >= Config.MaxClients)
+        {
+            Interlocked.Increment(ref Stats.RejectedConnections);
+            try
+            {
+                socket.Send("-ERR max number of clients reached\r\n"u8);
+            }
+            catch (SocketException)
+            {
+            }
+            socket.Dispose();
+            return;
+        }
+        var connection = new Connection(this, socket);
+        Clients.Add(connection);
+        _ = connection.RunAsync();
+    }
+
+    /// <summary>Asks <see cref="Run"/> to return; safe from any thread, including a command handler.</summary>
+    public void RequestStop(int exitCode)
+    {
+        ExitCode = exitCode;
+        _stopped.Set();
+    }
+
+    public void Shutdown()
+    {
+        if (Stopping) return;
+        Stopping = true;
+        Log.Warning("User requested shutdown...");
+        foreach (var l in _listeners) l.Dispose();
+        foreach (var c in Clients.All) c.Kill();
+        Log.Warning("TDB+ is now ready to exit, bye bye...");
+    }
+
+    public void Dispose()
+    {
+        Shutdown();
+        foreach (var s in _signals) s.Dispose();
+        Engine.Dispose();
+        _stopped.Dispose();
+    }
+}

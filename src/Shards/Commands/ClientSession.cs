@@ -1,0 +1,28 @@
+namespace TdbPlus.Shards.Commands;
+
+/// <summary>Per-connection state that commands read and change (selected db, protocol, name, flags).</summary>
+public class ClientSession
+{
+    private static long s_nextId;
+
+    public long Id { get; } = Interlocked.Increment(ref s_nextId);
+
+    public int DbIndex { get; set; }
+
+    /// <summary>2 or 3 (HELLO).</summary>
+    public int Protocol { get; set; } = 2;
+
+    public bool Authenticated { get; set; }
+
+    public string? Name { get; set; }
+
+    public bool NoTouch { get; set; }
+
+    public bool NoEvict { get; set; }
+
+    /// <summary>Set by QUIT (and protocol errors): reply, then close; later commands in the batch are dropped.</summary>
+    public bool CloseAfterReply { get; set; }
+
+    /// <summary>The last command's full name (CLIENT LIST cmd=).</summary>
+    public string LastCommand { get; set; } = "NULL";
+}

@@ -1,0 +1,93 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using TdbPlus.Resp;
+using TdbPlus.Shards.Engine;
+using TdbPlus.Shards.Keyspace;
+
+namespace TdbPlus.Shards.Commands;
+
+/// <summary>
+/// Everything a handler sees while running one command: its arguments, the reply writer, the session and
+/// the data of the shard(s) it may touch. One instance per connection and executor, reused per command.
+/// </summary>
+public sealed class CommandContext(ShardSet engine, ClientSession session, RespWriter reply)
+{
+    private byte[] _buffer = [];
+    private ArgList _args = new();
+    private int _argStart;
+
+    public ShardSet Engine { get; } = engine;
+
+    public ClientSession Session { get; } = session;
+
+    public RespWriter Reply { get; internal set; } = reply;
+
+    public CommandDef Command { get; internal set; } = null!;
+
+    public int ArgCount { get; private set; }
+
+    /// <summary>The database index the command runs against (the session's, captured when it was queued).</summary>
+    public int DbIndex { get; internal set; }
+
+    /// <summary>The shard whose thread runs the command, or null when the command holds several parked shards.</summary>
+    public Shard? LocalShard { get; internal set; }
+
+    /// <summary>Unix milliseconds at the start of the command; TTL checks use this one instant.</summary>
+    public long Now { get; internal set; }
+
+    /// <summary>Set when the handler replied with an error (failed_calls in commandstats).</summary>
+    public bool Failed { get; private set; }
+
+    public int ShardCount => Engine.Count;
+
+    internal void Bind(byte[] buffer, ArgList args, int argStart, int argCount)
+    {
+        _buffer = buffer;
+        _args = args;
+        _argStart = argStart;
+        ArgCount = argCount;
+        Failed = false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlySpan<byte> Arg(int index)
+    {
+        var a = _args[_argStart + index];
+        return new ReadOnlySpan<byte>(_buffer, a.Offset, a.Length);
+    }
+
+    /// <summary>Case-insensitive match of an argument against an upper-case keyword.</summary>
+    public bool ArgIs(int index, ReadOnlySpan<byte> upperKeyword) => CommandTable.EqualsIgnoreCase(upperKeyword, Arg(index));
+
+    public string ArgString(int index) => Encoding.UTF8.GetString(Arg(index));
+
+    /// <summary>The argument as Latin-1 text: every byte kept, for echoing client bytes in error messages.</summary>
+    public string ArgRaw(int index) => Encoding.Latin1.GetString(Arg(index));
+
+    /// <summary>The database holding <paramref name="key"/> in the current db index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Database Db(ReadOnlySpan<byte> key) =>
+        LocalShard is { } s ? s.Databases[DbIndex] : Engine.Db(key, DbIndex);
+
+    /// <summary>The database holding <paramref name="key"/> in another db index (MOVE, COPY DB).</summary>
+    public Database Db(ReadOnlySpan<byte> key, int dbIndex) =>
+        LocalShard is { } s ? s.Databases[dbIndex] : Engine.Db(key, dbIndex);
+
+    public void Error(string message)
+    {
+        Failed = true;
+        Reply.Error(message);
+    }
+
+    public void WrongType() => Error(Errors.WrongType);
+
+    public void SyntaxError() => Error(Errors.Syntax);
+
+    /// <summary>Parses an integer argument or replies Redis's error; false means the reply is written.</summary>
+    public bool TryGetLong(int index, out long value, string? error = null)
+    {
+        if (NumberParser.TryParseInt64(Arg(index), out value)) return true;
+        Error(error ?? Errors.NotInteger);
+        return false;
+    }
+}

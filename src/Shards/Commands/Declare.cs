@@ -1,0 +1,28 @@
+using TdbPlus.Resp;
+
+namespace TdbPlus.Shards.Commands;
+
+/// <summary>Shorthand for command declarations in family files: one line per command.</summary>
+public static class Declare
+{
+    /// <summary>A command whose keys are at (first, last, step) and which runs where those keys live.</summary>
+    public static CommandDef Keyed(string name, int arity, CommandFlags flags, int first, int last, int step,
+        AclCategories categories, CommandHandler handler, string summary, string since = "1.0.0", string group = "generic") =>
+        new(new CommandSpec(name, arity, flags, first, last, step, categories, summary, since, group), CommandRoute.Keys, handler);
+
+    /// <summary>A command without keys that runs on the connection.</summary>
+    public static CommandDef Local(string name, int arity, CommandFlags flags, AclCategories categories,
+        CommandHandler handler, string summary, string since = "1.0.0", string group = "connection") =>
+        new(new CommandSpec(name, arity, flags, 0, 0, 0, categories, summary, since, group), CommandRoute.Connection, handler);
+
+    /// <summary>A command over the whole keyspace that runs with every shard parked.</summary>
+    public static CommandDef Global(string name, int arity, CommandFlags flags, AclCategories categories,
+        CommandHandler handler, string summary, string since = "1.0.0", string group = "generic") =>
+        new(new CommandSpec(name, arity, flags, 0, 0, 0, categories, summary, since, group), CommandRoute.AllShards, handler);
+
+    /// <summary>A container (CONFIG, CLIENT, OBJECT...) whose subcommands are declared separately.</summary>
+    public static CommandDef Container(string name, int arity, CommandFlags flags, AclCategories categories,
+        string summary, IEnumerable<CommandDef> subcommands, CommandHandler? handler = null, string since = "1.0.0",
+        string group = "server") =>
+        new(new CommandSpec(name, arity, flags, 0, 0, 0, categories, summary, since, group), CommandRoute.Connection, handler, subcommands);
+}

@@ -1,0 +1,77 @@
+namespace TdbPlus.Shards.Config;
+
+/// <summary>The table of every configuration directive TDB+ knows, with Redis's names and defaults.</summary>
+public sealed class ServerConfig
+{
+    public static readonly string[] EvictionPolicies =
+        ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"];
+
+    private readonly Dictionary<string, ConfigDirective> _byName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<ConfigDirective> _all = [];
+
+    public ServerConfig()
+    {
+        Add(new("port", ConfigKind.Integer, "6379", false, 0, 65535));
+        Add(new("bind", ConfigKind.String, "127.0.0.1", false));
+        Add(new("requirepass", ConfigKind.String, "", true));
+        Add(new("maxclients", ConfigKind.Integer, "10000", true, 1, int.MaxValue));
+        Add(new("maxmemory", ConfigKind.Memory, "0", true, 0));
+        Add(new("maxmemory-policy", ConfigKind.Enum, "noeviction", true, enumValues: EvictionPolicies));
+        Add(new("maxmemory-samples", ConfigKind.Integer, "5", true, 1, 64));
+        Add(new("dir", ConfigKind.String, Directory.GetCurrentDirectory(), true));
+        Add(new("dbfilename", ConfigKind.String, "dump.rdb", true));
+        Add(new("databases", ConfigKind.Integer, "16", false, 1, int.MaxValue));
+        Add(new("shards", ConfigKind.Integer, Environment.ProcessorCount.ToString(), false, 1, 1024));
+        Add(new("proto-max-bulk-len", ConfigKind.Memory, "536870912", true, 1024 * 1024, long.MaxValue));
+        Add(new("client-query-buffer-limit", ConfigKind.Memory, "1073741824", true, 1024 * 1024, long.MaxValue));
+        Add(new("hz", ConfigKind.Integer, "10", true, 1, 500));
+        Add(new("timeout", ConfigKind.Integer, "0", true, 0, int.MaxValue));
+        Add(new("tcp-keepalive", ConfigKind.Integer, "300", true, 0, int.MaxValue));
+        Add(new("tcp-backlog", ConfigKind.Integer, "511", false, 0, int.MaxValue));
+        Add(new("loglevel", ConfigKind.Enum, "notice", true, enumValues: ["debug", "verbose", "notice", "warning", "nothing"]));
+        Add(new("logfile", ConfigKind.String, "", false));
+        Add(new("daemonize", ConfigKind.Bool, "no", false));
+        Add(new("protected-mode", ConfigKind.Bool, "yes", true));
+        Add(new("save", ConfigKind.String, "3600 1 300 100 60 10000", true));
+        Add(new("appendonly", ConfigKind.Bool, "no", true));
+        Add(new("appendfsync", ConfigKind.Enum, "everysec", true, enumValues: ["always", "everysec", "no"]));
+        Add(new("appendfilename", ConfigKind.String, "appendonly.aof", false));
+        Add(new("notify-keyspace-events", ConfigKind.String, "", true));
+        Add(new("lfu-log-factor", ConfigKind.Integer, "10", true, 0, int.MaxValue));
+        Add(new("lfu-decay-time", ConfigKind.Integer, "1", true, 0, int.MaxValue));
+        Add(new("slowlog-log-slower-than", ConfigKind.Integer, "10000", true, -1, long.MaxValue));
+        Add(new("slowlog-max-len", ConfigKind.Integer, "128", true, 0, long.MaxValue));
+        Add(new("active-expire-effort", ConfigKind.Integer, "1", true, 1, 10));
+        Add(new("lazyfree-lazy-user-flush", ConfigKind.Bool, "no", true));
+        Add(new("maxmemory-clients", ConfigKind.Memory, "0", true, 0));
+        Add(new("latency-tracking", ConfigKind.Bool, "yes", true));
+        Add(new("transport", ConfigKind.Enum, "sockets", false, enumValues: ["sockets"]));
+    }
+
+    public IReadOnlyList<ConfigDirective> All => _all;
+
+    public ConfigDirective? Find(string name) => _byName.GetValueOrDefault(name);
+
+    public ConfigDirective this[string name] => _byName[name];
+
+    public int Port => (int)this["port"].NumericValue;
+    public string Bind => this["bind"].Value;
+    public string RequirePass => this["requirepass"].Value;
+    public int MaxClients => (int)this["maxclients"].NumericValue;
+    public long MaxMemory => this["maxmemory"].NumericValue;
+    public string MaxMemoryPolicy => this["maxmemory-policy"].Value;
+    public int MaxMemorySamples => (int)this["maxmemory-samples"].NumericValue;
+    public int Databases => (int)this["databases"].NumericValue;
+    public int Shards => (int)this["shards"].NumericValue;
+    public long ProtoMaxBulkLen => this["proto-max-bulk-len"].NumericValue;
+    public int Hz => (int)this["hz"].NumericValue;
+    public int LfuLogFactor => (int)this["lfu-log-factor"].NumericValue;
+    public int LfuDecayTime => (int)this["lfu-decay-time"].NumericValue;
+
+    private void Add(ConfigDirective d)
+    {
+        _all.Add(d);
+        _byName[d.Name] = d;
+        foreach (var a in d.Aliases) _byName[a] = d;
+    }
+}

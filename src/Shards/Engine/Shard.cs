@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using TdbPlus.Shards.Keyspace;
+
+namespace TdbPlus.Shards.Engine;
+
+/// <summary>
+/// One shard: a thread that alone owns a slice of every database, fed by a multi-producer queue of work.
+/// Between messages it runs the housekeeping Redis runs in serverCron (active expiry, eviction).
+/// </summary>
+public sealed class Shard : IDisposable
+{
+    private readonly ConcurrentQueue<IShardWork> _inbox = new();
+    private readonly AutoResetEvent _wake = new(false);
+    private readonly Thread _thread;
+    private readonly ShardSet _owner;
+    private int _sleeping;
+    private volatile bool _stopping;
+    private long _nextCronMs;
+    private ulong _rng;
+
+    internal Shard(ShardSet owner, int id, int databases)
+    {
+        _owner = owner;
+        Id = id;
+        Databases = new Database[databases];
+        for (int i = 0; i < databases; i++) Databases[i] = new Database(Store, i);
+        _rng = 0x2545F4914F6CDD1DUL ^ (ulong)(id + 1) * 0x9E3779B97F4A7C15UL;
+        _thread = new Thread(Run) { IsBackground = true, Name = $"tdb-shard-{id}" };
+    }
+
+    public int Id { get; }
+
+    public ShardStore Store { get; } = new();
+
+    public Database[] Databases { get; private set; }
+
+    public Database Db(int index) => Databases[index];
+
+    /// <summary>Keys evicted by maxmemory on this shard.</summary>
+    public long EvictedKeys { get; internal set; }
+
+    /// <summary>Bytes of data this shard holds: records, indexes and rich objects.</summary>
+    public long UsedBytes
+    {
+        get
+        {
+            long total = Store.Arena.UsedBytes + Store.ObjectBytes;
+            foreach (var db in Databases) total += db.IndexBytes;
+            return total;
+        }
+    }
+
+    /// <summary>True when the current thread is this shard's own thread.</summary>
+    public bool IsCurrentThread => Thread.CurrentThread == _thread;
+
+    internal ref ulong Rng => ref _rng;
+
+    internal void Start() => _thread.Start();
+
+    public void Post(IShardWork work)
+    {
+        _inbox.Enqueue(work);
+        // Pairs with the fence in Run: either the shard sees the item before sleeping, or we see it asleep.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _sleeping) == 1) _wake.Set();
+    }
+
+    private void Run()
+    {
+        var spin = new SpinWait();
+        while (!_stopping)
+        {
+            bool didWork = false;
+            while (_inbox.TryDequeue(out var work))
+            {
+                didWork = true;
+                try
+                {
+                    work.Execute(this);
+                }
+                catch (Exception ex)
+                {
+                    _owner.ReportFault(this, ex);
+                }
+            }
+            long now = Environment.TickCount64;
+            if (now >= _nextCronMs)
+            {
+                _nextCronMs = now + 1000 / Math.Max(1, _owner.Hz);
+                try
+                {
+                    Cron();
+                }
+                catch (Exception ex)
+                {
+                    _owner.ReportFault(this, ex);
+                }
+            }
+            if (didWork)
+            {
+                spin.Reset();
+                continue;
+            }
+            if (!spin.NextSpinWillYield)
+            {
+                spin.SpinOnce();
+                continue;
+            }
+            Volatile.Write(ref _sleeping, 1);
+            Interlocked.MemoryBarrier();
+            if (_inbox.IsEmpty && !_stopping)
+            {
+                int wait = (int)Math.Max(1, _nextCronMs - Environment.TickCount64);
+                _wake.WaitOne(wait);
+            }
+            Volatile.Write(ref _sleeping, 0);
+            spin.Reset();
+        }
+    }
+
+    private void Cron()
+    {
+        long nowMs = _owner.Clock.NowMs;
+        int budget = 200 * _owner.ActiveExpireEffort;
+        foreach (var db in Databases)
+            if (db.VolatileCount > 0) db.ExpireCycle(nowMs, budget, ref _rng);
+        _owner.Eviction.EvictIfNeeded(this, nowMs);
+    }
+
+    /// <summary>Replaces the database array (SWAPDB is done by swapping contents instead; this is for FLUSHALL of all).</summary>
+    internal void ClearAll()
+    {
+        foreach (var db in Databases) db.Clear();
+    }
+
+    internal void Stop()
+    {
+        _stopping = true;
+        _wake.Set();
+        if (_thread.IsAlive && !IsCurrentThread) _thread.Join(5000);
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        foreach (var db in Databases) db.Dispose();
+        Store.Dispose();
+        _wake.Dispose();
+    }
+}

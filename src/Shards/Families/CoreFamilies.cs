@@ -1,0 +1,10 @@
+using TdbPlus.Shards.Commands;
+
+namespace TdbPlus.Shards.Families;
+
+/// <summary>Every command family of the engine, for the server to register.</summary>
+public static class CoreFamilies
+{
+    public static IEnumerable<CommandDef> Commands() =>
+        StringFamily.Commands();
+}

@@ -1,0 +1,258 @@
+using TdbPlus.Shards.Storage;
+
+namespace TdbPlus.Shards.Keyspace;
+
+/// <summary>
+/// One logical database (SELECT n) on one shard: the key index, the index of keys with a TTL, and the
+/// record life cycle (create, resize, expire, delete). Used only by the thread that owns the shard, or by
+/// a coordinator while the shard is parked for it.
+/// </summary>
+public sealed unsafe class Database : IDisposable
+{
+    private DashTable _main = new();
+    private DashTable _expires = new();
+    private readonly ShardStore _store;
+
+    public Database(ShardStore store, int index)
+    {
+        _store = store;
+        Index = index;
+    }
+
+    public int Index { get; }
+
+    public long Count => _main.Count;
+
+    public long VolatileCount => _expires.Count;
+
+    /// <summary>Native bytes of both indexes (records are counted by the arena).</summary>
+    public long IndexBytes => _main.MemoryBytes + _expires.MemoryBytes;
+
+    /// <summary>Running estimate of the average remaining TTL, refreshed by the active expiry sweep.</summary>
+    public long AverageTtl { get; private set; }
+
+    /// <summary>Keys removed because their TTL passed (lazily or by the sweep).</summary>
+    public long ExpiredKeys { get; set; }
+
+    public ShardStore Store => _store;
+
+    /// <summary>Finds a live key, deleting it first when its TTL has passed.</summary>
+    public nint Find(ReadOnlySpan<byte> key, long nowMs)
+    {
+        ulong h = KeyHash.Hash(key);
+        nint rec = _main.Find(key, h);
+        if (rec == 0) return 0;
+        if (Record.HasExpire(rec) && Record.ExpireAt(rec) < nowMs)
+        {
+            RemoveFound(key, h, rec);
+            ExpiredKeys++;
+            return 0;
+        }
+        return rec;
+    }
+
+    /// <summary>Like <see cref="Find"/>, and records the access for LRU/LFU unless <paramref name="noTouch"/>.</summary>
+    public nint FindTouch(ReadOnlySpan<byte> key, long nowMs, bool noTouch = false)
+    {
+        nint rec = Find(key, nowMs);
+        if (rec != 0 && !noTouch) _store.Access.Touch(rec, nowMs);
+        return rec;
+    }
+
+    /// <summary>Stores a string value under <paramref name="key"/>, replacing whatever was there.</summary>
+    public nint SetString(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAtMs, long nowMs)
+    {
+        nint rec = Create(key, value.Length, expireAtMs, KeyType.String, nowMs);
+        value.CopyTo(Record.Value(rec));
+        return rec;
+    }
+
+    /// <summary>
+    /// Creates a record (value bytes left for the caller to fill) and links it in, replacing any record with
+    /// the same key. For rich types pass valueLength 0 and set the handle afterwards.
+    /// </summary>
+    public nint Create(ReadOnlySpan<byte> key, int valueLength, long expireAtMs, byte type, long nowMs)
+    {
+        ulong h = KeyHash.Hash(key);
+        nint rec = Record.Create(_store.Arena, key, valueLength, expireAtMs != 0);
+        Record.SetType(rec, type);
+        Record.SetLru(rec, _store.Access.Initial(nowMs));
+        if (expireAtMs != 0) Record.SetExpireAt(rec, expireAtMs);
+        nint old = _main.Find(key, h);
+        if (old != 0)
+        {
+            _main.Replace(key, h, rec);
+            if (Record.HasExpire(old)) _expires.Remove(key, h);
+            FreeRecord(old);
+        }
+        else _main.Insert(rec, h);
+        if (expireAtMs != 0) _expires.Insert(rec, h);
+        return rec;
+    }
+
+    /// <summary>
+    /// Moves a record to one with a new value length and/or TTL presence, keeping key, type, flags and
+    /// access data; the first min(old, new) value bytes are copied. Returns the new record.
+    /// </summary>
+    public nint Reshape(nint rec, int newValueLength, long expireAtMs)
+    {
+        var key = Record.Key(rec);
+        ulong h = KeyHash.Hash(key);
+        bool oldExpire = Record.HasExpire(rec);
+        bool newExpire = expireAtMs != 0;
+        nint fresh = Record.Create(_store.Arena, key, newValueLength, newExpire);
+        Record.SetType(fresh, Record.Type(rec));
+        Record.SetFlags(fresh, Record.Flags(rec));
+        Record.SetLru(fresh, Record.Lru(rec));
+        if (newExpire) Record.SetExpireAt(fresh, expireAtMs);
+        if (Record.Type(rec) == KeyType.String)
+        {
+            var oldValue = Record.Value(rec);
+            int copy = Math.Min(oldValue.Length, newValueLength);
+            oldValue[..copy].CopyTo(Record.Value(fresh));
+        }
+        else Record.SetHandle(fresh, Record.Handle(rec));
+        _main.Replace(key, h, fresh);
+        if (oldExpire && newExpire) _expires.Replace(key, h, fresh);
+        else if (oldExpire) _expires.Remove(key, h);
+        else if (newExpire) _expires.Insert(fresh, h);
+        Record.Free(_store.Arena, rec);
+        return fresh;
+    }
+
+    /// <summary>Sets or clears (0) the absolute expiry of a live record; returns the record (it may move).</summary>
+    public nint SetExpire(nint rec, long expireAtMs)
+    {
+        if (Record.HasExpire(rec) && expireAtMs != 0)
+        {
+            Record.SetExpireAt(rec, expireAtMs);
+            return rec;
+        }
+        if (!Record.HasExpire(rec) && expireAtMs == 0) return rec;
+        int len = Record.Type(rec) == KeyType.String ? Record.ValueLength(rec) : 0;
+        return Reshape(rec, len, expireAtMs);
+    }
+
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        ulong h = KeyHash.Hash(key);
+        nint rec = _main.Remove(key, h);
+        if (rec == 0) return false;
+        if (Record.HasExpire(rec)) _expires.Remove(key, h);
+        FreeRecord(rec);
+        return true;
+    }
+
+    /// <summary>Unlinks a record without freeing it or its object (RENAME/MOVE hand it on).</summary>
+    public void Unlink(nint rec)
+    {
+        var key = Record.Key(rec);
+        ulong h = KeyHash.Hash(key);
+        _main.Remove(key, h);
+        if (Record.HasExpire(rec)) _expires.Remove(key, h);
+    }
+
+    /// <summary>Frees a record's memory and its rich object, if any.</summary>
+    public void FreeRecord(nint rec)
+    {
+        if (Record.Type(rec) != KeyType.String) _store.Objects.Remove(Record.Handle(rec));
+        Record.Free(_store.Arena, rec);
+    }
+
+    private void RemoveFound(ReadOnlySpan<byte> key, ulong h, nint rec)
+    {
+        _main.Remove(key, h);
+        if (Record.HasExpire(rec)) _expires.Remove(key, h);
+        FreeRecord(rec);
+    }
+
+    /// <summary>Frees every key.</summary>
+    public void Clear()
+    {
+        var freer = new Freer(this);
+        _main.ForEach(ref freer);
+        _main.Dispose();
+        _expires.Dispose();
+        _main = new DashTable();
+        _expires = new DashTable();
+        AverageTtl = 0;
+    }
+
+    /// <summary>Exchanges contents with another database of the same shard (SWAPDB).</summary>
+    public void SwapWith(Database other)
+    {
+        (_main, other._main) = (other._main, _main);
+        (_expires, other._expires) = (other._expires, _expires);
+        (AverageTtl, other.AverageTtl) = (other.AverageTtl, AverageTtl);
+    }
+
+    public ulong Scan<TVisitor>(ulong cursor, ref TVisitor visitor) where TVisitor : struct, IRecordVisitor =>
+        _main.Scan(cursor, ref visitor);
+
+    public void ForEach<TVisitor>(ref TVisitor visitor) where TVisitor : struct, IRecordVisitor =>
+        _main.ForEach(ref visitor);
+
+    public nint RandomRecord(ref ulong rng) => _main.RandomRecord(ref rng);
+
+    public nint RandomVolatileRecord(ref ulong rng) => _expires.RandomRecord(ref rng);
+
+    /// <summary>
+    /// One step of active expiry (Redis's activeExpireCycle): samples keys with a TTL and deletes the expired
+    /// ones, repeating while more than a quarter of a sample had expired, within <paramref name="budget"/> samples.
+    /// </summary>
+    public int ExpireCycle(long nowMs, int budget, ref ulong rng)
+    {
+        int removed = 0;
+        const int sampleSize = 20;
+        while (budget > 0 && _expires.Count > 0)
+        {
+            int expiredInSample = 0;
+            long ttlSum = 0;
+            int ttlSamples = 0;
+            int n = (int)Math.Min(sampleSize, _expires.Count);
+            for (int i = 0; i < n; i++)
+            {
+                nint rec = _expires.RandomRecord(ref rng);
+                if (rec == 0) break;
+                long at = Record.ExpireAt(rec);
+                if (at < nowMs)
+                {
+                    RemoveFound(Record.Key(rec), KeyHash.Hash(Record.Key(rec)), rec);
+                    ExpiredKeys++;
+                    expiredInSample++;
+                    removed++;
+                }
+                else
+                {
+                    ttlSum += at - nowMs;
+                    ttlSamples++;
+                }
+            }
+            budget -= n;
+            if (ttlSamples > 0)
+            {
+                long avg = ttlSum / ttlSamples;
+                AverageTtl = AverageTtl == 0 ? avg : (AverageTtl / 50 * 49) + (avg / 50);
+            }
+            if (expiredInSample * 4 <= n) break;
+        }
+        if (_expires.Count == 0) AverageTtl = 0;
+        return removed;
+    }
+
+    public void Dispose()
+    {
+        Clear();
+        _main.Dispose();
+        _expires.Dispose();
+    }
+
+    private readonly struct Freer(Database db) : IRecordVisitor
+    {
+        public bool Visit(nint rec)
+        {
+            db.FreeRecord(rec);
+            return true;
+        }
+    }
+}

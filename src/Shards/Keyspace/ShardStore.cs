@@ -1,0 +1,16 @@
+using TdbPlus.Shards.Storage;
+
+namespace TdbPlus.Shards.Keyspace;
+
+/// <summary>Memory a shard owns for all of its databases: the record arena, rich-type objects, access tracking.</summary>
+public sealed class ShardStore : IDisposable
+{
+    public SlabArena Arena { get; } = new();
+    public ObjectTable Objects { get; } = new();
+    public AccessTracker Access { get; } = new();
+
+    /// <summary>Estimated bytes held by rich-type objects, maintained by their families.</summary>
+    public long ObjectBytes { get; set; }
+
+    public void Dispose() => Arena.Dispose();
+}

@@ -1,0 +1,143 @@
+using System.Runtime.CompilerServices;
+
+namespace TdbPlus.Shards.Storage;
+
+/// <summary>Per-shard, per-database key index of record pointers: an extendible-hashing directory of dash segments.</summary>
+/// <remarks>
+/// Single-threaded. The caller passes <see cref="KeyHash.Hash"/> of the key with every call; splits
+/// rehash keys read from the records, so any other hash would lose entries. The top globalDepth
+/// bits of the hash pick the directory slot; a full segment splits alone on its next hash bit.
+/// </remarks>
+public sealed unsafe partial class DashTable : IDisposable
+{
+    // Past this a directory slot index no longer fits an array; reaching it means adversarial hashes.
+    private const int MaxDepth = 30;
+
+    private nint[] _dir;
+    private int _globalDepth;
+    // (hash >> 1) >> (63 - depth) is the top depth bits and still 0 when depth is 0 (a shift by 64 is not).
+    private int _dirShift;
+    private long _count;
+    private int _segments;
+
+    public DashTable()
+    {
+        _dir = [(nint)DashSegment.Allocate(0)];
+        _dirShift = 63;
+        _segments = 1;
+    }
+
+    /// <summary>Number of entries.</summary>
+    public long Count => _count;
+
+    /// <summary>Native bytes of all segments plus the directory.</summary>
+    public long MemoryBytes => (long)_segments * DashSegment.Bytes + (long)_dir.Length * sizeof(nint);
+
+    /// <summary>Record with this key, or 0.</summary>
+    public nint Find(ReadOnlySpan<byte> key, ulong hash)
+    {
+        return DashSegment.TryFind(SegmentOf(hash), key, hash, out byte* bucket, out int slot)
+            ? DashSegment.Slot(bucket, slot)
+            : 0;
+    }
+
+    /// <summary>Adds a record whose key the caller knows is absent.</summary>
+    public void Insert(nint rec, ulong hash)
+    {
+        while (true)
+        {
+            byte* seg = SegmentOf(hash);
+            if (DashSegment.TryInsert(seg, rec, hash))
+            {
+                _count++;
+                return;
+            }
+            Split(seg, hash);
+        }
+    }
+
+    /// <summary>Points the entry with this key at <paramref name="newRec"/>; false when the key is absent.</summary>
+    public bool Replace(ReadOnlySpan<byte> key, ulong hash, nint newRec)
+    {
+        if (!DashSegment.TryFind(SegmentOf(hash), key, hash, out byte* bucket, out int slot))
+            return false;
+        DashSegment.Slot(bucket, slot) = newRec;
+        return true;
+    }
+
+    /// <summary>Unlinks the entry and returns its record for the caller to free, or 0 when absent.</summary>
+    public nint Remove(ReadOnlySpan<byte> key, ulong hash)
+    {
+        byte* seg = SegmentOf(hash);
+        if (!DashSegment.TryFind(seg, key, hash, out byte* bucket, out int slot))
+            return 0;
+        nint rec = DashSegment.Slot(bucket, slot);
+        DashSegment.RemoveAt(seg, bucket, slot);
+        _count--;
+        return rec;
+    }
+
+    /// <summary>Drops every entry without freeing records and shrinks back to one segment.</summary>
+    public void Clear()
+    {
+        byte* keep = (byte*)_dir[0];
+        for (int i = 0; i < _dir.Length; i += SlotsOf(_dir[i]))
+        {
+            if (_dir[i] != (nint)keep)
+                DashSegment.Release((byte*)_dir[i]);
+        }
+        DashSegment.Reset(keep);
+        _dir = [(nint)keep];
+        _globalDepth = 0;
+        _dirShift = 63;
+        _segments = 1;
+        _count = 0;
+    }
+
+    public void Dispose()
+    {
+        for (int i = 0; i < _dir.Length; i += SlotsOf(_dir[i]))
+            DashSegment.Release((byte*)_dir[i]);
+        _dir = [];
+        _segments = 0;
+        _count = 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* SegmentOf(ulong hash) => (byte*)_dir[(int)((hash >> 1) >> _dirShift)];
+
+    /// <summary>Directory slots pointing at the segment (a segment owns an aligned run of them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int SlotsOf(nint seg) => 1 << (_globalDepth - DashSegment.LocalDepth((byte*)seg));
+
+    private void Split(byte* seg, ulong hash)
+    {
+        int depth = DashSegment.LocalDepth(seg);
+        if (depth >= MaxDepth)
+            throw new InvalidOperationException("Dash table directory limit reached: too many keys share hash prefixes.");
+        if (depth == _globalDepth)
+            GrowDirectory();
+
+        byte* upper = DashSegment.Allocate(depth + 1);
+        DashSegment.Split(seg, upper);
+        _segments++;
+
+        int span = 1 << (_globalDepth - depth);
+        int start = (int)((hash >> 1) >> _dirShift) & ~(span - 1);
+        for (int i = start + span / 2; i < start + span; i++)
+            _dir[i] = (nint)upper;
+    }
+
+    private void GrowDirectory()
+    {
+        var grown = new nint[_dir.Length * 2];
+        for (int i = 0; i < _dir.Length; i++)
+        {
+            grown[2 * i] = _dir[i];
+            grown[2 * i + 1] = _dir[i];
+        }
+        _dir = grown;
+        _globalDepth++;
+        _dirShift--;
+    }
+}
