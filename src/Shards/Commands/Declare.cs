@@ -20,6 +20,11 @@ public static class Declare
         CommandHandler handler, string summary, string since = "1.0.0", string group = "generic") =>
         new(new CommandSpec(name, arity, flags, 0, 0, 0, categories, summary, since, group), CommandRoute.AllShards, handler);
 
+    /// <summary>A cursor command (SCAN) that runs on the one shard its cursor (argument 1) names.</summary>
+    public static CommandDef Cursor(string name, int arity, CommandFlags flags, AclCategories categories,
+        CommandHandler handler, string summary, string since = "2.8.0", string group = "generic") =>
+        new(new CommandSpec(name, arity, flags, 0, 0, 0, categories, summary, since, group), CommandRoute.ScanCursor, handler);
+
     /// <summary>A container (CONFIG, CLIENT, OBJECT...) whose subcommands are declared separately.</summary>
     public static CommandDef Container(string name, int arity, CommandFlags flags, AclCategories categories,
         string summary, IEnumerable<CommandDef> subcommands, CommandHandler? handler = null, string since = "1.0.0",

@@ -51,8 +51,25 @@ public sealed unsafe class Database : IDisposable
         return rec;
     }
 
-    /// <summary>Like <see cref="Find"/>, and records the access for LRU/LFU unless <paramref name="noTouch"/>.</summary>
+    /// <summary>
+    /// The read-path lookup (Redis's lookupKeyRead): like <see cref="Find"/>, counts keyspace hits/misses and
+    /// records the access for LRU/LFU unless <paramref name="noTouch"/>.
+    /// </summary>
     public nint FindTouch(ReadOnlySpan<byte> key, long nowMs, bool noTouch = false)
+    {
+        nint rec = Find(key, nowMs);
+        if (rec == 0)
+        {
+            _store.KeyspaceMisses++;
+            return 0;
+        }
+        _store.KeyspaceHits++;
+        if (!noTouch) _store.Access.Touch(rec, nowMs);
+        return rec;
+    }
+
+    /// <summary>The write-path lookup (lookupKeyWrite): expires, and touches for LRU/LFU, without hit/miss counting.</summary>
+    public nint FindForWrite(ReadOnlySpan<byte> key, long nowMs, bool noTouch = false)
     {
         nint rec = Find(key, nowMs);
         if (rec != 0 && !noTouch) _store.Access.Touch(rec, nowMs);

@@ -12,5 +12,10 @@ public sealed class ShardStore : IDisposable
     /// <summary>Estimated bytes held by rich-type objects, maintained by their families.</summary>
     public long ObjectBytes { get; set; }
 
+    /// <summary>Read lookups that found / did not find their key (INFO keyspace_hits/misses).</summary>
+    public long KeyspaceHits { get; set; }
+
+    public long KeyspaceMisses { get; set; }
+
     public void Dispose() => Arena.Dispose();
 }
