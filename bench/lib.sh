@@ -1,0 +1,41 @@
+# Shared helpers for the bench scripts: free ports, server start/stop, RSS and CPU readings.
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+TDB_DLL="$ROOT/src/Server/bin/Release/net10.0/tdbplus.dll"
+PIDS=()
+
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+build_tdb() { dotnet build "$ROOT/src/Server/TdbPlus.Server.csproj" -c Release -v q -nologo >/dev/null; }
+
+wait_ping() {
+  local port=$1
+  for _ in $(seq 1 100); do
+    [ "$(redis-cli -p "$port" ping 2>/dev/null)" = "PONG" ] && return 0
+    sleep 0.1
+  done
+  echo "server on port $port did not start" >&2; return 1
+}
+
+# start_server NAME PORT [extra args...]; sets SERVER_PID
+start_server() {
+  local name=$1 port=$2; shift 2
+  case "$name" in
+    redis) redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no "$@" >/dev/null 2>&1 & ;;
+    tdb) dotnet "$TDB_DLL" --port "$port" --bind 127.0.0.1 "$@" >/dev/null 2>&1 & ;;
+  esac
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  wait_ping "$port"
+}
+
+stop_server() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# utime+stime of a process in clock ticks
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
