@@ -55,6 +55,9 @@ public sealed class Shard : IDisposable
 
     internal ref ulong Rng => ref _rng;
 
+    /// <summary>The transport whose I/O this shard's thread runs, if any; set before <see cref="ShardSet.Start"/>.</summary>
+    public IShardPoller? Poller { get; set; }
+
     internal void Start() => _thread.Start();
 
     public void Post(IShardWork work)
@@ -62,7 +65,11 @@ public sealed class Shard : IDisposable
         _inbox.Enqueue(work);
         // Pairs with the fence in Run: either the shard sees the item before sleeping, or we see it asleep.
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _sleeping) == 1) _wake.Set();
+        if (Volatile.Read(ref _sleeping) == 1)
+        {
+            if (Poller is { } poller) poller.Wake();
+            else _wake.Set();
+        }
     }
 
     private void Run()
@@ -95,6 +102,19 @@ public sealed class Shard : IDisposable
                 {
                     _owner.ReportFault(this, ex);
                 }
+            }
+            if (Poller is { } poller)
+            {
+                if (didWork)
+                {
+                    poller.Poll(0);
+                    continue;
+                }
+                Volatile.Write(ref _sleeping, 1);
+                Interlocked.MemoryBarrier();
+                poller.Poll(_inbox.IsEmpty && !_stopping ? (int)Math.Max(1, _nextCronMs - Environment.TickCount64) : 0);
+                Volatile.Write(ref _sleeping, 0);
+                continue;
             }
             if (didWork)
             {
