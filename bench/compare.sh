@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Side-by-side throughput: redis-benchmark against redis-server and TDB+ in one run.
-# SET and GET, 50 clients, 64-byte values, keys from -r 1000000, pipelines of 1 and 16.
-# Usage: bench/compare.sh [--requests N] [--shards N] [--rounds R]
+# Side-by-side throughput: redis-benchmark against redis-server, TDB+ and Garnet in one run, interleaved.
+# SET and GET, 50 clients, 64-byte values, keys from -r 1000000, pipelines of 1 and 16; medians over
+# rounds; req/cpu-s = requests per second of server CPU time (utime+stime from /proc).
+# Usage: bench/compare.sh [--requests N] [--shards N] [--rounds R] [--servers "redis tdb garnet"]
 source "$(dirname "$0")/lib.sh"
 REQUESTS=${REQUESTS:-500000}
+SERVERS=${SERVERS:-"redis tdb garnet"}
 ROUNDS=${ROUNDS:-1}
 TDB_ARGS=()
 while [ $# -gt 0 ]; do
@@ -11,17 +13,19 @@ while [ $# -gt 0 ]; do
     --requests) REQUESTS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --shards) TDB_ARGS+=(--shards "$2"); shift 2 ;;
+    --servers) SERVERS=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 command -v redis-benchmark >/dev/null || { echo "redis-benchmark missing: apt-get install redis-tools" >&2; exit 1; }
 build_tdb
+case " $SERVERS " in *" garnet "*) install_garnet ;; esac
 
 declare -A RPS P50 P99 CPU
 run_one() { # server pipeline test round
   local server=$1 pipeline=$2 test=$3 port pid n t0 t1 line
   port=$(free_port)
-  if [ "$server" = redis ]; then start_server redis "$port"; else start_server tdb "$port" "${TDB_ARGS[@]}"; fi
+  if [ "$server" = tdb ]; then start_server tdb "$port" "${TDB_ARGS[@]}"; else start_server "$server" "$port"; fi
   pid=$SERVER_PID
   n=$REQUESTS; [ "$pipeline" = 1 ] && n=$((REQUESTS / 4))
   # GET needs data: load keys first with the same key space.
@@ -42,7 +46,7 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[i
 for round in $(seq 1 "$ROUNDS"); do
   for pipeline in 1 16; do
     for test in set get; do
-      for server in redis tdb; do run_one "$server" "$pipeline" "$test"; done
+      for server in $SERVERS; do run_one "$server" "$pipeline" "$test"; done
     done
   done
 done
@@ -51,7 +55,7 @@ printf "%-8s %-4s %-10s %12s %8s %8s %14s %8s\n" test P server "req/s" p50_ms p9
 for pipeline in 1 16; do
   for test in set get; do
     r_rps=$(echo "${RPS[redis/$pipeline/$test]}" | median)
-    for server in redis tdb; do
+    for server in $SERVERS; do
       k="$server/$pipeline/$test"
       rps=$(echo "${RPS[$k]}" | median); p50=$(echo "${P50[$k]}" | median); p99=$(echo "${P99[$k]}" | median)
       cpu=$(echo "${CPU[$k]}" | median)

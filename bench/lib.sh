@@ -10,6 +10,15 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
+GARNET_VERSION=2.2.8
+GARNET="$BENCH_DIR/.tools/garnet-$GARNET_VERSION/garnet-server"
+
+# Garnet (Microsoft's C# server) as a dotnet tool in a local folder, for side-by-side runs.
+install_garnet() {
+  [ -x "$GARNET" ] && return 0
+  dotnet tool install garnet-server --version "$GARNET_VERSION" --tool-path "$(dirname "$GARNET")" >/dev/null
+}
+
 build_tdb() { dotnet build "$ROOT/src/Server/TdbPlus.Server.csproj" -c Release -v q -nologo >/dev/null; }
 
 wait_ping() {
@@ -27,6 +36,7 @@ start_server() {
   case "$name" in
     redis) redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no "$@" >/dev/null 2>&1 & ;;
     tdb) dotnet "$TDB_DLL" --port "$port" --bind 127.0.0.1 "$@" >/dev/null 2>&1 & ;;
+    garnet) "$GARNET" --port "$port" --bind 127.0.0.1 "$@" >/dev/null 2>&1 & ;;
   esac
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # RSS growth per key: 1M keys of 13-byte names ("key:" + 9 digits) and 64-byte values, loaded with
-# redis-cli --pipe into redis-server and TDB+ in the same run. Usage: bench/memory.sh [--keys N] [--shards N]
+# redis-cli --pipe into redis-server, TDB+ and Garnet in the same run.
+# Usage: bench/memory.sh [--keys N] [--shards N] [--servers "redis tdb garnet"]
 source "$(dirname "$0")/lib.sh"
 KEYS=1000000
+SERVERS=${SERVERS:-"redis tdb garnet"}
 TDB_ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --keys) KEYS=$2; shift 2 ;;
     --shards) TDB_ARGS+=(--shards "$2"); shift 2 ;;
+    --servers) SERVERS=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 build_tdb
+case " $SERVERS " in *" garnet "*) install_garnet ;; esac
 data=$(mktemp)
 python3 - "$KEYS" >"$data" <<'PY'
 import sys
@@ -21,9 +25,9 @@ for i in range(n):
     out.write(b"*3\r\n$3\r\nSET\r\n$13\r\n" + k + b"\r\n$64\r\n" + v + b"\r\n")
 PY
 printf "%-8s %10s %12s %12s %14s %16s\n" server keys rss_before_kb rss_after_kb bytes_per_key used_memory_per_key
-for server in redis tdb; do
+for server in $SERVERS; do
   port=$(free_port)
-  if [ "$server" = redis ]; then start_server redis "$port"; else start_server tdb "$port" "${TDB_ARGS[@]}"; fi
+  if [ "$server" = tdb ]; then start_server tdb "$port" "${TDB_ARGS[@]}"; else start_server "$server" "$port"; fi
   pid=$SERVER_PID
   sleep 1
   before=$(rss_kb "$pid")
