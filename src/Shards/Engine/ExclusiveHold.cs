@@ -1,45 +1,59 @@
-using System.Threading.Tasks.Sources;
-
 namespace TdbPlus.Shards.Engine;
 
 /// <summary>
-/// A multi-shard transaction's place in each participating shard's queue. Every participant parks on it;
-/// once all have arrived, the coordinator runs the command against their data and releases them. Holds are
-/// queued under one short lock, so every shard sees transactions in the same order and none can deadlock.
+/// A multi-shard transaction's place in each participating shard's queue. Holds are queued under one short
+/// lock, so every shard meets them in the same global order and none can deadlock. Each participant parks on
+/// the hold; once all are there the command runs against their data, then <see cref="Release"/> lets them go.
+/// With a coordinator shard (thread-per-core), that shard takes part and runs the command itself when it
+/// reaches the hold; without one, the last shard to arrive hands the hold to <c>onAcquired</c> and parks.
 /// </summary>
-public sealed class ExclusiveHold : IShardWork, IValueTaskSource
+public sealed class ExclusiveHold : IShardWork
 {
-    private ManualResetValueTaskSourceCore<bool> _arrived = new() { RunContinuationsAsynchronously = true };
-    private readonly ManualResetEventSlim _release = new(false, 200);
+    private readonly Shard? _coordinator;
+    private readonly Action<ExclusiveHold> _onAcquired;
+    private readonly ManualResetEventSlim _release = new(false, 100);
+    private readonly ManualResetEventSlim? _othersArrived;
     private int _pending;
     private int _inside;
 
-    internal ExclusiveHold(long txId, int participants)
+    internal ExclusiveHold(long txId, int participants, Shard? coordinator, Action<ExclusiveHold> onAcquired)
     {
         TxId = txId;
-        _pending = participants;
+        _coordinator = coordinator;
+        _onAcquired = onAcquired;
         _inside = participants;
+        _pending = coordinator is null ? participants : participants - 1;
+        if (coordinator is not null) _othersArrived = new ManualResetEventSlim(_pending == 0, 100);
     }
 
     /// <summary>Global order of this transaction among all multi-shard transactions.</summary>
     public long TxId { get; }
 
-    internal ValueTask WaitAllArrivedAsync() => new(this, _arrived.Version);
-
     void IShardWork.Execute(Shard shard)
     {
-        if (Interlocked.Decrement(ref _pending) == 0) _arrived.SetResult(true);
+        if (shard == _coordinator)
+        {
+            _othersArrived!.Wait();
+            _onAcquired(this);
+            Leave();
+            return;
+        }
+        if (Interlocked.Decrement(ref _pending) == 0)
+        {
+            if (_othersArrived is { } arrived) arrived.Set();
+            else _onAcquired(this);
+        }
         _release.Wait();
-        if (Interlocked.Decrement(ref _inside) == 0) _release.Dispose();
+        Leave();
     }
 
-    /// <summary>Lets the parked shards go on; the coordinator must not touch their data afterwards.</summary>
+    /// <summary>Lets the parked shards go on; the command must not touch their data afterwards.</summary>
     public void Release() => _release.Set();
 
-    void IValueTaskSource.GetResult(short token) => _arrived.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _arrived.GetStatus(token);
-
-    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token,
-        ValueTaskSourceOnCompletedFlags flags) => _arrived.OnCompleted(continuation, state, token, flags);
+    private void Leave()
+    {
+        if (Interlocked.Decrement(ref _inside) != 0) return;
+        _release.Dispose();
+        _othersArrived?.Dispose();
+    }
 }

@@ -67,21 +67,20 @@ public sealed class ShardSet : IDisposable
     public ulong AllShardsMask => Shards.Length == 64 ? ulong.MaxValue : (1UL << Shards.Length) - 1;
 
     /// <summary>
-    /// Parks the shards in <paramref name="mask"/> in global transaction order; when the task completes the
-    /// caller has their data to itself until it calls <see cref="ExclusiveHold.Release"/>.
+    /// Queues a multi-shard transaction on every shard in <paramref name="mask"/>, in global order.
+    /// <paramref name="onAcquired"/> runs once all of them are parked (on the coordinator's thread when one
+    /// is given, else on the last shard to arrive) and must end with <see cref="ExclusiveHold.Release"/>.
     /// </summary>
-    public async ValueTask<ExclusiveHold> AcquireAsync(ulong mask)
+    public ExclusiveHold Schedule(ulong mask, Shard? coordinator, Action<ExclusiveHold> onAcquired)
     {
         int participants = System.Numerics.BitOperations.PopCount(mask);
-        ExclusiveHold hold;
         lock (_scheduleLock)
         {
-            hold = new ExclusiveHold(++_nextTxId, participants);
+            var hold = new ExclusiveHold(++_nextTxId, participants, coordinator, onAcquired);
             for (ulong m = mask; m != 0; m &= m - 1)
                 Shards[System.Numerics.BitOperations.TrailingZeroCount(m)].Post(hold);
+            return hold;
         }
-        await hold.WaitAllArrivedAsync().ConfigureAwait(false);
-        return hold;
     }
 
     /// <summary>Data bytes over all shards.</summary>

@@ -19,8 +19,23 @@ public sealed class BatchExecutor
     private readonly RespWriter _out;
     private readonly CommandContext _context;
     private readonly RunWork[] _works;
-    private readonly RunCompletion _completion = new();
+    private readonly RunCompletion _completion;
     private readonly int[] _mergePos;
+    private readonly ResumeSignal _resumeSignal = new();
+    private readonly IShardWork _resumeWork;
+    private readonly RunWork _homeWork;
+    private readonly Action<ExclusiveHold> _onHeldInline;
+    private readonly Action<ExclusiveHold> _onHeldAsync;
+    private CommandBatch? _batch;
+    private int _index;
+    private Suspension _suspension;
+    private int _runStart;
+    private int _runEnd;
+    private ulong _runMask;
+    private int _runReplyStart;
+    private bool _runDirect;
+    private ExclusiveHold? _hold;
+    private int _heldReplyStart;
 
     public BatchExecutor(ShardSet engine, CommandTable table, ClientSession session, RespWriter output)
     {
@@ -36,6 +51,26 @@ public sealed class BatchExecutor
             _works[i] = new RunWork(this, new CommandContext(engine, session, own), own);
         }
         _mergePos = new int[engine.Count];
+        _completion = new RunCompletion(Resumed);
+        _resumeWork = new ResumeWork(this);
+        _homeWork = new RunWork(this, _context, output);
+        // Thread-per-core: the home shard reached its own place in the hold's order and the others are
+        // parked, so the command runs right here, on the home thread.
+        _onHeldInline = hold =>
+        {
+            _hold = hold;
+            Resume?.Invoke();
+        };
+        _onHeldAsync = hold =>
+        {
+            _hold = hold;
+            Resumed();
+        };
+    }
+
+    private sealed class ResumeWork(BatchExecutor owner) : IShardWork
+    {
+        public void Execute(Shard shard) => owner.Resume?.Invoke();
     }
 
     /// <summary>True while replies must be produced one command at a time (CLIENT REPLY OFF/SKIP).</summary>
@@ -50,21 +85,72 @@ public sealed class BatchExecutor
     /// <summary>Server-wide observers (SLOWLOG, MONITOR, errorstats) and the CLIENT PAUSE gate; optional.</summary>
     public ExecutionHooks? Hooks { get; set; }
 
+    /// <summary>
+    /// The shard whose thread drives this executor (thread-per-core transport): commands whose keys live there
+    /// run inline, with no message. Null for the portable transport, where every shard is reached by message.
+    /// </summary>
+    public Shard? Home { get; init; }
+
+    /// <summary>
+    /// With a <see cref="Home"/> shard: called on the home thread when a suspended batch can go on; the
+    /// transport then calls <see cref="Continue"/>.
+    /// </summary>
+    public Action? Resume { get; set; }
+
+    /// <summary>Runs a whole batch, awaiting other shards as needed (portable transport).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ExecuteAsync(CommandBatch batch)
     {
-        int n = batch.Count;
-        int i = 0;
-        while (i < n && !_session.CloseAfterReply)
+        Begin(batch);
+        while (!Continue()) await new ValueTask(_resumeSignal, _resumeSignal.Version).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a batch; drive it with <see cref="Continue"/>.</summary>
+    public void Begin(CommandBatch batch)
+    {
+        _batch = batch;
+        _index = 0;
+        _suspension = Suspension.None;
+    }
+
+    /// <summary>True while a batch is waiting for other shards (its connection must not start another).</summary>
+    public bool Suspended => _suspension != Suspension.None;
+
+    /// <summary>
+    /// Runs the batch as far as it can go now. Returns true when every command has replied, false when it waits
+    /// for other shards (or a CLIENT PAUSE); then it is resumed exactly once, and Continue must be called again.
+    /// </summary>
+    public bool Continue()
+    {
+        var batch = _batch!;
+        switch (_suspension)
         {
+            case Suspension.Run:
+                _suspension = Suspension.None;
+                FinishRun(batch);
+                break;
+            case Suspension.Hold:
+                _suspension = Suspension.None;
+                RunHeld(batch);
+                break;
+            case Suspension.Pause:
+                _suspension = Suspension.None;
+                break;
+        }
+        int n = batch.Count;
+        while (_index < n && !_session.CloseAfterReply)
+        {
+            int i = _index;
             if (Hooks is { } hooks && hooks.Pause.Mode != PauseGate.None)
             {
-                // CLIENT PAUSE: the command waits (its reply with it) until the pause ends.
-                while (true)
+                Classify(batch, ref batch[i]);
+                if (batch[i].Error is null && hooks.Pause.Applies(batch[i].Def))
                 {
-                    Classify(batch, ref batch[i]);
-                    if (batch[i].Error is not null || !hooks.Pause.Applies(batch[i].Def)) break;
-                    await hooks.Pause.WaitAsync().ConfigureAwait(false);
+                    // CLIENT PAUSE: the command waits (its reply with it) until the pause ends.
+                    Suspend(Suspension.Pause);
+                    hooks.Pause.WaitAsync().ContinueWith(static (_, self) => ((BatchExecutor)self!).Resumed(), this,
+                        TaskScheduler.Default);
+                    return false;
                 }
             }
             int runStart = i;
@@ -79,9 +165,13 @@ public sealed class BatchExecutor
             }
             if (i > runStart)
             {
-                int replyStart = _out.Length;
-                await RunAsync(batch, runStart, i, mask).ConfigureAwait(false);
-                AfterReply?.Invoke(replyStart);
+                _runStart = runStart;
+                _runEnd = i;
+                _runMask = mask;
+                _runReplyStart = _out.Length;
+                _index = i;
+                if (!StartRun(batch)) return false;
+                FinishRun(batch);
                 continue;
             }
             ref var cmd = ref batch[i];
@@ -93,16 +183,16 @@ public sealed class BatchExecutor
             }
             else if (cmd.ShardMask != 0)
             {
-                var hold = await _engine.AcquireAsync(batch[i].ShardMask).ConfigureAwait(false);
-                try
+                _heldReplyStart = start;
+                ulong holdMask = cmd.ShardMask;
+                Suspend(Suspension.Hold);
+                if (Home is { } home)
                 {
-                    _context.LocalShard = null;
-                    ExecuteOne(_context, batch, ref batch[i]);
+                    // The home shard takes part too, so it reaches the hold in global order and runs it there.
+                    _engine.Schedule(holdMask | (1UL << home.Id), home, _onHeldInline);
                 }
-                finally
-                {
-                    hold.Release();
-                }
+                else _engine.Schedule(holdMask, null, _onHeldAsync);
+                return false;
             }
             else
             {
@@ -110,8 +200,103 @@ public sealed class BatchExecutor
                 ExecuteOne(_context, batch, ref cmd);
             }
             AfterReply?.Invoke(start);
-            i++;
+            _index = i + 1;
         }
+        _batch = null;
+        return true;
+    }
+
+    private enum Suspension { None, Run, Hold, Pause }
+
+    private void Suspend(Suspension kind)
+    {
+        _suspension = kind;
+        if (Home is null) _resumeSignal.Reset();
+    }
+
+    /// <summary>A suspension ended (on any thread): wake the driver.</summary>
+    private void Resumed()
+    {
+        if (Home is { } home) home.Post(_resumeWork);
+        else _resumeSignal.SetResult(true);
+    }
+
+    /// <summary>Posts the run's commands to their shards; true when it already finished (all on the home shard).</summary>
+    private bool StartRun(CommandBatch batch)
+    {
+        ulong mask = _runMask;
+        if (Home is { } home && mask == 1UL << home.Id)
+        {
+            _homeWork.Context.Reply = _out;
+            _homeWork.RunInline(home, batch, _runStart, _runEnd);
+            _runDirect = true;
+            return true;
+        }
+        ulong remote = Home is { } h ? mask & ~(1UL << h.Id) : mask;
+        int participants = System.Numerics.BitOperations.PopCount(remote);
+        _runDirect = Home is null && participants == 1;
+        Suspend(Suspension.Run);
+        _completion.Start(participants);
+        for (ulong m = remote; m != 0; m &= m - 1)
+        {
+            int s = System.Numerics.BitOperations.TrailingZeroCount(m);
+            var work = _works[s];
+            work.Context.Reply = _runDirect ? _out : work.OwnWriter;
+            work.OwnWriter.Clear();
+            work.OwnWriter.Protocol = _out.Protocol;
+            work.Batch = batch;
+            work.Start = _runStart;
+            work.End = _runEnd;
+            work.Completion = _completion;
+            _engine.Shards[s].Post(work);
+        }
+        if (Home is { } local && (mask & (1UL << local.Id)) != 0)
+        {
+            var own = _works[local.Id];
+            own.Context.Reply = own.OwnWriter;
+            own.OwnWriter.Clear();
+            own.OwnWriter.Protocol = _out.Protocol;
+            own.RunInline(local, batch, _runStart, _runEnd);
+        }
+        return false;
+    }
+
+    /// <summary>Puts a finished run's replies into the output in request order.</summary>
+    private void FinishRun(CommandBatch batch)
+    {
+        if (!_runDirect)
+        {
+            Array.Clear(_mergePos);
+            for (int i = _runStart; i < _runEnd; i++)
+            {
+                ref var cmd = ref batch[i];
+                var own = _works[cmd.Shard].OwnWriter;
+                int from = _mergePos[cmd.Shard];
+                _out.Raw(own.Written[from..cmd.ReplyEnd]);
+                _mergePos[cmd.Shard] = cmd.ReplyEnd;
+            }
+            for (ulong m = _runMask; m != 0; m &= m - 1)
+                _works[System.Numerics.BitOperations.TrailingZeroCount(m)].OwnWriter.Trim(64 * 1024);
+        }
+        AfterReply?.Invoke(_runReplyStart);
+    }
+
+    /// <summary>Runs the command the hold was taken for, with its shards parked, then lets them go.</summary>
+    private void RunHeld(CommandBatch batch)
+    {
+        var hold = _hold!;
+        _hold = null;
+        try
+        {
+            _context.LocalShard = null;
+            ExecuteOne(_context, batch, ref batch[_index]);
+        }
+        finally
+        {
+            hold.Release();
+        }
+        AfterReply?.Invoke(_heldReplyStart);
+        _index++;
     }
 
     private enum RunKind { Single, Other }
@@ -221,45 +406,6 @@ public sealed class BatchExecutor
     {
         var a = batch.Args[cmd.ArgStart + index];
         return new ReadOnlySpan<byte>(batch.Buffer, a.Offset, a.Length);
-    }
-
-    private ValueTask RunAsync(CommandBatch batch, int start, int end, ulong mask)
-    {
-        int participants = System.Numerics.BitOperations.PopCount(mask);
-        var done = _completion.Start(participants);
-        bool direct = participants == 1;
-        for (ulong m = mask; m != 0; m &= m - 1)
-        {
-            int s = System.Numerics.BitOperations.TrailingZeroCount(m);
-            var work = _works[s];
-            work.Context.Reply = direct ? _out : work.OwnWriter;
-            work.OwnWriter.Clear();
-            work.OwnWriter.Protocol = _out.Protocol;
-            work.Batch = batch;
-            work.Start = start;
-            work.End = end;
-            work.Completion = _completion;
-            _engine.Shards[s].Post(work);
-        }
-        if (direct) return done;
-        return MergeAfter(done, batch, start, end, mask);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask MergeAfter(ValueTask done, CommandBatch batch, int start, int end, ulong mask)
-    {
-        await done.ConfigureAwait(false);
-        Array.Clear(_mergePos);
-        for (int i = start; i < end; i++)
-        {
-            ref var cmd = ref batch[i];
-            var own = _works[cmd.Shard].OwnWriter;
-            int from = _mergePos[cmd.Shard];
-            _out.Raw(own.Written[from..cmd.ReplyEnd]);
-            _mergePos[cmd.Shard] = cmd.ReplyEnd;
-        }
-        for (ulong m = mask; m != 0; m &= m - 1)
-            _works[System.Numerics.BitOperations.TrailingZeroCount(m)].OwnWriter.Trim(64 * 1024);
     }
 
     /// <summary>Runs one resolved command with the context bound to it; the caller owns the data it touches.</summary>

@@ -1,29 +1,14 @@
-using System.Threading.Tasks.Sources;
-
 namespace TdbPlus.Shards.Execution;
 
-/// <summary>Awaitable countdown a connection waits on while shards run its commands; reused, allocation-free.</summary>
-internal sealed class RunCompletion : IValueTaskSource
+/// <summary>Countdown of the shards still running a connection's run; the last one to finish calls back.</summary>
+internal sealed class RunCompletion(Action onDone)
 {
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
     private int _pending;
 
-    public ValueTask Start(int participants)
-    {
-        _core.Reset();
-        _pending = participants;
-        return new ValueTask(this, _core.Version);
-    }
+    public void Start(int participants) => Volatile.Write(ref _pending, participants);
 
     public void Signal()
     {
-        if (Interlocked.Decrement(ref _pending) == 0) _core.SetResult(true);
+        if (Interlocked.Decrement(ref _pending) == 0) onDone();
     }
-
-    public void GetResult(short token) => _core.GetResult(token);
-
-    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
 }

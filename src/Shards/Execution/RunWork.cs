@@ -19,20 +19,26 @@ internal sealed class RunWork(BatchExecutor executor, CommandContext context, Re
 
     public void Execute(Shard shard)
     {
-        Context.LocalShard = shard;
         try
         {
-            for (int i = Start; i < End; i++)
-            {
-                ref var cmd = ref Batch[i];
-                if (cmd.Shard != shard.Id) continue;
-                executor.ExecuteOne(Context, Batch, ref cmd);
-                cmd.ReplyEnd = Context.Reply.Length;
-            }
+            RunInline(shard, Batch, Start, End);
         }
         finally
         {
             Completion.Signal();
+        }
+    }
+
+    /// <summary>Runs this shard's commands of the run on the calling thread, which must own <paramref name="shard"/>.</summary>
+    public void RunInline(Shard shard, CommandBatch batch, int start, int end)
+    {
+        Context.LocalShard = shard;
+        for (int i = start; i < end; i++)
+        {
+            ref var cmd = ref batch[i];
+            if (cmd.Shard != shard.Id) continue;
+            executor.ExecuteOne(Context, batch, ref cmd);
+            cmd.ReplyEnd = Context.Reply.Length;
         }
     }
 }

@@ -1,0 +1,22 @@
+using System.Threading.Tasks.Sources;
+
+namespace TdbPlus.Shards.Execution;
+
+/// <summary>Reusable awaitable the portable transport waits on while its batch is suspended; allocation-free.</summary>
+internal sealed class ResumeSignal : IValueTaskSource
+{
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+
+    public short Version => _core.Version;
+
+    public void Reset() => _core.Reset();
+
+    public void SetResult(bool value) => _core.SetResult(value);
+
+    public void GetResult(short token) => _core.GetResult(token);
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}
