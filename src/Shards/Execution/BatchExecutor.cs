@@ -21,7 +21,7 @@ public sealed class BatchExecutor
     private readonly RunWork[] _works;
     private readonly RunCompletion _completion;
     private readonly int[] _mergePos;
-    private readonly ResumeSignal _resumeSignal = new();
+    private readonly ResumeSignal _resumeSignal;
     private readonly IShardWork _resumeWork;
     private readonly RunWork _homeWork;
     private readonly Action<ExclusiveHold> _onHeldInline;
@@ -37,8 +37,10 @@ public sealed class BatchExecutor
     private ExclusiveHold? _hold;
     private int _heldReplyStart;
 
-    public BatchExecutor(ShardSet engine, CommandTable table, ClientSession session, RespWriter output)
+    public BatchExecutor(ShardSet engine, CommandTable table, ClientSession session, RespWriter output, Shard? home = null)
     {
+        Home = home;
+        _resumeSignal = new ResumeSignal(continueOnThreadPool: home is null);
         _engine = engine;
         _table = table;
         _session = session;
@@ -59,7 +61,7 @@ public sealed class BatchExecutor
         _onHeldInline = hold =>
         {
             _hold = hold;
-            Resume?.Invoke();
+            _resumeSignal.SetResult(true);
         };
         _onHeldAsync = hold =>
         {
@@ -70,7 +72,7 @@ public sealed class BatchExecutor
 
     private sealed class ResumeWork(BatchExecutor owner) : IShardWork
     {
-        public void Execute(Shard shard) => owner.Resume?.Invoke();
+        public void Execute(Shard shard) => owner._resumeSignal.SetResult(true);
     }
 
     /// <summary>True while replies must be produced one command at a time (CLIENT REPLY OFF/SKIP).</summary>
@@ -89,15 +91,12 @@ public sealed class BatchExecutor
     /// The shard whose thread drives this executor (thread-per-core transport): commands whose keys live there
     /// run inline, with no message. Null for the portable transport, where every shard is reached by message.
     /// </summary>
-    public Shard? Home { get; init; }
+    public Shard? Home { get; }
 
     /// <summary>
-    /// With a <see cref="Home"/> shard: called on the home thread when a suspended batch can go on; the
-    /// transport then calls <see cref="Continue"/>.
+    /// Runs a whole batch, awaiting other shards as needed. With a <see cref="Home"/> shard the awaits resume
+    /// on the home thread; otherwise on the thread pool.
     /// </summary>
-    public Action? Resume { get; set; }
-
-    /// <summary>Runs a whole batch, awaiting other shards as needed (portable transport).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ExecuteAsync(CommandBatch batch)
     {
@@ -211,7 +210,7 @@ public sealed class BatchExecutor
     private void Suspend(Suspension kind)
     {
         _suspension = kind;
-        if (Home is null) _resumeSignal.Reset();
+        _resumeSignal.Reset();
     }
 
     /// <summary>A suspension ended (on any thread): wake the driver.</summary>

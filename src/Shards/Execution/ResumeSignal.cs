@@ -2,10 +2,12 @@ using System.Threading.Tasks.Sources;
 
 namespace TdbPlus.Shards.Execution;
 
-/// <summary>Reusable awaitable the portable transport waits on while its batch is suspended; allocation-free.</summary>
-internal sealed class ResumeSignal : IValueTaskSource
+/// <summary>Reusable awaitable a connection waits on while its batch is suspended; allocation-free.</summary>
+internal sealed class ResumeSignal(bool continueOnThreadPool) : IValueTaskSource
 {
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    // The thread-per-core transport resumes on its home shard's thread and must stay there; the portable
+    // one must not run a connection on the shard thread that completed its work.
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = continueOnThreadPool };
 
     public short Version => _core.Version;
 
