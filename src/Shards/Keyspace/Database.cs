@@ -91,8 +91,7 @@ public sealed unsafe class Database : IDisposable
     public nint Create(ReadOnlySpan<byte> key, int valueLength, long expireAtMs, byte type, long nowMs)
     {
         ulong h = KeyHash.Hash(key);
-        nint rec = Record.Create(_store.Arena, key, valueLength, expireAtMs != 0);
-        Record.SetType(rec, type);
+        nint rec = Record.Create(_store.Arena, key, valueLength, expireAtMs != 0, type);
         Record.SetLru(rec, _store.Access.Initial(nowMs));
         if (expireAtMs != 0) Record.SetExpireAt(rec, expireAtMs);
         nint old = _main.Find(key, h);
@@ -117,8 +116,7 @@ public sealed unsafe class Database : IDisposable
         ulong h = KeyHash.Hash(key);
         bool oldExpire = Record.HasExpire(rec);
         bool newExpire = expireAtMs != 0;
-        nint fresh = Record.Create(_store.Arena, key, newValueLength, newExpire);
-        Record.SetType(fresh, Record.Type(rec));
+        nint fresh = Record.Create(_store.Arena, key, newValueLength, newExpire, Record.Type(rec));
         Record.SetFlags(fresh, Record.Flags(rec));
         Record.SetLru(fresh, Record.Lru(rec));
         if (newExpire) Record.SetExpireAt(fresh, expireAtMs);
