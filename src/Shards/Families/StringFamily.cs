@@ -129,17 +129,19 @@ public static class StringFamily
 
         var key = ctx.Arg(1);
         var db = ctx.Db(key);
-        nint existing = db.FindForWrite(key, ctx.Now, ctx.Session.NoTouch);
-        if ((options.Has(SetFlags.Nx) && existing != 0) || (options.Has(SetFlags.Xx) && existing == 0))
+        // Without NX, XX or KEEPTTL nothing depends on the old key: SetString's own lookup replaces it.
+        if ((options.Flags & (SetFlags.Nx | SetFlags.Xx | SetFlags.KeepTtl)) != 0)
         {
-            if (!get)
+            nint existing = db.FindForWrite(key, ctx.Now, ctx.Session.NoTouch);
+            if ((options.Has(SetFlags.Nx) && existing != 0) || (options.Has(SetFlags.Xx) && existing == 0))
             {
+                if (get) return;
                 if (reply == SetReply.OneZero) ctx.Reply.Integer(0);
                 else ctx.Reply.NullBulk();
+                return;
             }
-            return;
+            if (options.Has(SetFlags.KeepTtl) && existing != 0) when = Record.ExpireAt(existing);
         }
-        if (options.ExpireArg == 0 && options.Has(SetFlags.KeepTtl) && existing != 0) when = Record.ExpireAt(existing);
         db.SetString(key, ctx.Arg(valueArg), when, ctx.Now);
         if (get) return;
         if (reply == SetReply.OneZero) ctx.Reply.Integer(1);

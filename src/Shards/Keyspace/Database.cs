@@ -98,7 +98,12 @@ public sealed unsafe class Database : IDisposable
         if (old != 0)
         {
             _main.Replace(key, h, rec);
-            if (Record.HasExpire(old)) _expires.Remove(key, h);
+            if (Record.HasExpire(old))
+            {
+                _expires.Remove(key, h);
+                // Replacing a key whose TTL had passed (no lookup first): it expired, as lookupKeyWrite would count.
+                if (Record.ExpireAt(old) < nowMs) ExpiredKeys++;
+            }
             FreeRecord(old);
         }
         else _main.Insert(rec, h);
