@@ -175,9 +175,32 @@ public sealed unsafe class Database : IDisposable
     /// <summary>Frees a record's memory and its rich object, if any.</summary>
     public void FreeRecord(nint rec)
     {
-        if (Record.Type(rec) != KeyType.String) _store.Objects.Remove(Record.Handle(rec));
+        if (Record.Type(rec) != KeyType.String)
+        {
+            int handle = Record.Handle(rec);
+            if (_store.Objects.Get(handle) is IKeyObject obj) _store.ObjectBytes -= obj.MemoryBytes;
+            _store.Objects.Remove(handle);
+        }
         Record.Free(_store.Arena, rec);
     }
+
+    /// <summary>Stores a rich-type value under <paramref name="key"/>, replacing whatever was there.</summary>
+    public nint CreateObject(ReadOnlySpan<byte> key, byte type, IKeyObject value, long expireAtMs, long nowMs)
+    {
+        nint rec = Create(key, 0, expireAtMs, type, nowMs);
+        Record.SetHandle(rec, _store.Objects.Add(value));
+        _store.ObjectBytes += value.MemoryBytes;
+        return rec;
+    }
+
+    /// <summary>The rich-type value of a record (its type already checked by the caller).</summary>
+    public T GetObject<T>(nint rec) where T : class, IKeyObject => (T)_store.Objects.Get(Record.Handle(rec));
+
+    /// <summary>
+    /// Records a change in a value's size after a family mutated it in place:
+    /// <c>long before = obj.MemoryBytes; ...mutate...; db.ObjectResized(before, obj);</c>
+    /// </summary>
+    public void ObjectResized(long bytesBefore, IKeyObject value) => _store.ObjectBytes += value.MemoryBytes - bytesBefore;
 
     private void RemoveFound(ReadOnlySpan<byte> key, ulong h, nint rec)
     {
