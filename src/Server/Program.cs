@@ -13,7 +13,8 @@ public static class Program
             Console.Error.WriteLine($"*** FATAL CONFIG FILE ERROR (TDB+) ***\n{error}");
             return 1;
         }
-        using var host = new ServerHost(config);
+        string? configFile = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? Path.GetFullPath(args[0]) : null;
+        using var host = new ServerHost(config, configFile);
         return host.Run();
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using TdbPlus.Resp;
 using TdbPlus.Shards.Commands;
 using TdbPlus.Shards.Execution;
@@ -24,6 +25,9 @@ public sealed class Connection : ClientSession
     private bool _skipNext;
     private bool _skipThis;
     private volatile bool _killed;
+    private Channel<byte[]>? _pushes;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private bool _startMonitor;
 
     public Connection(ServerHost host, Socket socket)
     {
@@ -39,7 +43,9 @@ public sealed class Connection : ClientSession
             AuthRequired = () => !Authenticated && _host.Config.RequirePass.Length > 0,
             SerialReplies = () => ReplyOff || _skipNext || _skipThis,
             AfterReply = AfterReply,
+            Hooks = host.Hooks,
         };
+        Fd = (long)socket.Handle;
     }
 
     public ServerHost Host => _host;
@@ -61,6 +67,50 @@ public sealed class Connection : ClientSession
     public int QueryBufferCapacity => _buffer.Length;
 
     public int OutputLength => _out.Length;
+
+    /// <summary>The socket's file descriptor (CLIENT LIST fd=).</summary>
+    public long Fd { get; }
+
+    /// <summary>In MONITOR mode: receives a line per command run by any client.</summary>
+    public bool IsMonitor => _pushes is not null;
+
+    /// <summary>The reply writer, for handlers that must know the connection's protocol.</summary>
+    internal RespWriter Output => _out;
+
+    /// <summary>Bytes of the receive buffer not yet parsed.</summary>
+    public int QueryBufferFree => _buffer.Length - _filled;
+
+    public bool Killed => _killed;
+
+    /// <summary>MONITOR: starts the feed once this command's reply (+OK) has been sent.</summary>
+    public void StartMonitorAfterReply() => _startMonitor = true;
+
+    /// <summary>Leaves MONITOR mode (RESET).</summary>
+    public void StopMonitor()
+    {
+        _startMonitor = false;
+        if (_pushes is null) return;
+        _host.Observer.RemoveMonitor(this);
+        _pushes.Writer.TryComplete();
+        _pushes = null;
+    }
+
+    /// <summary>Queues bytes to send outside the request/reply cycle (MONITOR lines); thread-safe.</summary>
+    public void SendAsync(byte[] data) => _pushes?.Writer.TryWrite(data);
+
+    /// <summary>CLIENT LIST flags= letters.</summary>
+    public string FlagsText
+    {
+        get
+        {
+            var f = new System.Text.StringBuilder(4);
+            if (IsMonitor) f.Append('O');
+            if (CloseAfterReply) f.Append('c');
+            if (NoEvict) f.Append('e');
+            if (NoTouch) f.Append('T');
+            return f.Length == 0 ? "N" : f.ToString();
+        }
+    }
 
     /// <summary>CLIENT REPLY SKIP: drop the reply of the next command only.</summary>
     public void SkipNextReply() => _skipNext = true;
@@ -97,6 +147,7 @@ public sealed class Connection : ClientSession
         }
         finally
         {
+            StopMonitor();
             _host.Clients.Remove(this);
             _socket.Dispose();
         }
@@ -123,12 +174,24 @@ public sealed class Connection : ClientSession
             }
             if (protocolError is not null && !CloseAfterReply)
             {
+                int at = _out.Length;
                 _out.Error("ERR " + protocolError);
+                _host.Observer.ErrorReplied(_out.Written[(at + 1)..^2]);
                 CloseAfterReply = true;
                 _host.Log.Notice($"Protocol error ({protocolError}) from client: id={Id} addr={RemoteAddress}");
             }
             await FlushAsync().ConfigureAwait(false);
             if (CloseAfterReply) return;
+            if (_startMonitor)
+            {
+                _startMonitor = false;
+                if (_pushes is null)
+                {
+                    _pushes = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+                    _ = PumpAsync(_pushes.Reader);
+                    _host.Observer.AddMonitor(this);
+                }
+            }
             Compact(ref pos);
         }
     }
@@ -162,16 +225,58 @@ public sealed class Connection : ClientSession
     private async ValueTask FlushAsync()
     {
         if (_out.Length == 0) return;
-        var data = _out.WrittenMemory;
+        bool locked = _pushes is not null;
+        if (locked) await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await SendAllAsync(_out.WrittenMemory).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (locked) _sendLock.Release();
+        }
+        _out.Clear();
+        _out.Trim(1024 * 1024);
+    }
+
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data)
+    {
+        int total = data.Length;
         while (data.Length > 0)
         {
             int sent = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
             if (sent <= 0) break;
             data = data[sent..];
         }
-        Interlocked.Add(ref _host.Stats.NetOutputBytes, _out.Length);
-        _out.Clear();
-        _out.Trim(1024 * 1024);
+        Interlocked.Add(ref _host.Stats.NetOutputBytes, total);
+    }
+
+    /// <summary>Sends queued MONITOR lines, many per send, until the feed stops or the client goes.</summary>
+    private async Task PumpAsync(ChannelReader<byte[]> reader)
+    {
+        var buffer = new System.IO.MemoryStream();
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                buffer.SetLength(0);
+                while (buffer.Length < 256 * 1024 && reader.TryRead(out var item)) buffer.Write(item);
+                if (buffer.Length == 0) continue;
+                await _sendLock.WaitAsync().ConfigureAwait(false);
+                try
+                {
+                    await SendAllAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length)).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _sendLock.Release();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            Kill();
+        }
     }
 
     private void Compact(ref int pos)
@@ -203,8 +308,22 @@ public sealed class Connection : ClientSession
             _skipNext = false;
             _skipThis = true;
         }
-        if (_out.Length > replyStart && _out.Written[replyStart] == (byte)'-')
-            Interlocked.Increment(ref _host.Stats.TotalErrorReplies);
+    }
+
+    /// <summary>RESET: the connection state a fresh connection has.</summary>
+    public void ResetState()
+    {
+        StopMonitor();
+        DbIndex = 0;
+        Protocol = 2;
+        _out.Protocol = 2;
+        Name = null;
+        ReplyOff = false;
+        _skipNext = false;
+        _skipThis = false;
+        NoEvict = false;
+        NoTouch = false;
+        Authenticated = _host.Config.RequirePass.Length == 0;
     }
 
     private static string Describe(EndPoint? ep) => ep switch

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using TdbPlus.Shards.Commands;
 using TdbPlus.Shards.Config;
 using TdbPlus.Shards.Engine;
+using TdbPlus.Shards.Execution;
 
 namespace TdbPlus.Server.Hosting;
 
@@ -17,14 +18,59 @@ public sealed class ServerHost : IDisposable
     private readonly ManualResetEventSlim _stopped = new(false);
     private readonly List<PosixSignalRegistration> _signals = [];
 
-    public ServerHost(ServerConfig config)
+    public ServerHost(ServerConfig config, string? configFile = null)
     {
         Config = config;
+        ConfigFile = configFile;
         Log = new ServerLog(config["logfile"].Value);
         Engine = new ShardSet(config) { Log = m => Log.Warning(m) };
         Commands = new CommandTable();
+        Observer = new ServerObserver(this);
+        Hooks = new ExecutionHooks(Observer);
         CommandRegistry.RegisterAll(Commands, this);
+        Hooks.SlowLogSlowerThanUs = config["slowlog-log-slower-than"].NumericValue;
+        config["slowlog-log-slower-than"].Changed += d => Hooks.SlowLogSlowerThanUs = d.NumericValue;
+        SlowLog.MaxLength = config["slowlog-max-len"].NumericValue;
+        config["slowlog-max-len"].Changed += d =>
+        {
+            SlowLog.MaxLength = d.NumericValue;
+            SlowLog.Trim();
+        };
+        RunId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
+        ReplId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
     }
+
+    /// <summary>Absolute path of the config file the server was started with (CONFIG REWRITE), or null.</summary>
+    public string? ConfigFile { get; }
+
+    /// <summary>Random 40-hex-digit id of this run (INFO run_id).</summary>
+    public string RunId { get; }
+
+    /// <summary>Replication id (INFO master_replid).</summary>
+    public string ReplId { get; }
+
+    public ServerObserver Observer { get; }
+
+    public ExecutionHooks Hooks { get; }
+
+    public SlowLog SlowLog { get; } = new();
+
+    /// <summary>Highest used_memory seen by INFO/MEMORY STATS (used_memory_peak).</summary>
+    public long PeakMemory;
+
+    /// <summary>Memory the server reports as used: shard data plus the managed heap; tracks the peak.</summary>
+    public long UsedMemory()
+    {
+        long used = Engine.UsedBytes + GC.GetTotalMemory(false);
+        long peak;
+        while (used > (peak = Interlocked.Read(ref PeakMemory)) && Interlocked.CompareExchange(ref PeakMemory, used, peak) != peak)
+        {
+        }
+        return used;
+    }
+
+    /// <summary>Memory the server used right after starting (used_memory_startup).</summary>
+    public long StartupMemory { get; private set; }
 
     public ServerConfig Config { get; }
     public ShardSet Engine { get; }
@@ -54,6 +100,7 @@ public sealed class ServerHost : IDisposable
     {
         Log.Notice($"TDB+ starting, pid={Environment.ProcessId}, shards={Engine.Count}, databases={Config.Databases}");
         Engine.Start();
+        StartupMemory = UsedMemory();
         try
         {
             foreach (var address in Config.Bind.Split(' ', StringSplitOptions.RemoveEmptyEntries))

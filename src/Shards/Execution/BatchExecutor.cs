@@ -47,6 +47,9 @@ public sealed class BatchExecutor
     /// <summary>Whether the session must still authenticate.</summary>
     public Func<bool> AuthRequired { get; set; } = static () => false;
 
+    /// <summary>Server-wide observers (SLOWLOG, MONITOR, errorstats) and the CLIENT PAUSE gate; optional.</summary>
+    public ExecutionHooks? Hooks { get; set; }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ExecuteAsync(CommandBatch batch)
     {
@@ -54,11 +57,22 @@ public sealed class BatchExecutor
         int i = 0;
         while (i < n && !_session.CloseAfterReply)
         {
+            if (Hooks is { } hooks && hooks.Pause.Mode != PauseGate.None)
+            {
+                // CLIENT PAUSE: the command waits (its reply with it) until the pause ends.
+                while (true)
+                {
+                    Classify(batch, ref batch[i]);
+                    if (batch[i].Error is not null || !hooks.Pause.Applies(batch[i].Def)) break;
+                    await hooks.Pause.WaitAsync().ConfigureAwait(false);
+                }
+            }
             int runStart = i;
             ulong mask = 0;
             bool serial = SerialReplies?.Invoke() == true;
             while (i < n && Classify(batch, ref batch[i]) == RunKind.Single)
             {
+                if (i > runStart && Hooks is { } h && h.Pause.Applies(batch[i].Def)) break;
                 mask |= 1UL << batch[i].Shard;
                 i++;
                 if (serial) break;
@@ -75,6 +89,7 @@ public sealed class BatchExecutor
             if (cmd.Error is not null)
             {
                 _out.Error(cmd.Error);
+                Hooks?.Observer.ErrorReplied(_out.Written[(start + 1)..^2]);
             }
             else if (cmd.ShardMask != 0)
             {
@@ -219,6 +234,7 @@ public sealed class BatchExecutor
             var work = _works[s];
             work.Context.Reply = direct ? _out : work.OwnWriter;
             work.OwnWriter.Clear();
+            work.OwnWriter.Protocol = _out.Protocol;
             work.Batch = batch;
             work.Start = start;
             work.End = end;
@@ -258,7 +274,9 @@ public sealed class BatchExecutor
         if (_engine.Config.MaxMemory > 0 && !MemoryAvailable(ctx, cmd) && (def.Spec.Flags & CommandFlags.DenyOom) != 0)
         {
             def.RecordRejected();
+            int at = ctx.Reply.Length;
             ctx.Error(Errors.Oom);
+            Hooks?.Observer.ErrorReplied(ctx.Reply.Written[(at + 1)..^2]);
             return;
         }
         int replyStart = ctx.Reply.Length;
@@ -274,7 +292,19 @@ public sealed class BatchExecutor
             _engine.Log?.Invoke($"command {def.FullName} failed: {ex}");
         }
         long us = (long)Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
-        def.RecordCall(us, ctx.Failed);
+        var reply = ctx.Reply;
+        bool failed = ctx.Failed || (reply.Length > replyStart && reply.Written[replyStart] == (byte)'-');
+        def.RecordCall(us, failed);
+        if (Hooks is { } hooks)
+        {
+            if (failed && reply.Length > replyStart && reply.Written[replyStart] == (byte)'-')
+            {
+                var line = reply.Written[(replyStart + 1)..];
+                int end = line.IndexOf((byte)'\r');
+                hooks.Observer.ErrorReplied(end >= 0 ? line[..end] : line);
+            }
+            if (hooks.Wants(us)) hooks.Observer.CommandExecuted(ctx, us);
+        }
     }
 
     private bool MemoryAvailable(CommandContext ctx, in BatchCommand cmd)
