@@ -119,7 +119,7 @@ public static class CommandFamily
         foreach (var t in tips) w.Bulk(t);
         WriteKeySpecs(w, spec);
         var subs = def.Subcommands?.Values.OrderBy(s => s.FullName, StringComparer.Ordinal).ToList() ?? [];
-        w.ArrayHeader(subs.Count);
+        w.SetHeader(subs.Count);
         foreach (var sub in subs) WriteInfo(w, sub);
     }
 
@@ -142,10 +142,10 @@ public static class CommandFamily
     {
         if (spec.FirstKey <= 0)
         {
-            w.ArrayHeader(0);
+            w.SetHeader(0);
             return;
         }
-        w.ArrayHeader(1);
+        w.SetHeader(1);
         w.MapHeader(3);
         w.Bulk("flags"u8);
         var flags = KeyFlags(spec);
