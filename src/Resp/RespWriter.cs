@@ -23,6 +23,9 @@ public sealed class RespWriter
 
     public int Length { get; private set; }
 
+    /// <summary>Bytes the buffer can hold before it grows (CLIENT LIST rbs).</summary>
+    public int Capacity => _buffer.Length;
+
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, Length);
 
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, Length);

@@ -11,5 +11,11 @@ public static class CommandRegistry
     {
         table.AddRange(CoreFamilies.Commands());
         table.AddRange(ConnectionFamily.Commands());
+        table.AddRange(ClientFamily.Commands());
+        table.AddRange(InfoFamily.Commands());
+        table.AddRange(ConfigFamily.Commands());
+        table.AddRange(CommandFamily.Commands());
+        table.AddRange(ServerFamily.Commands());
+        table.AddRange(DebugFamily.Commands());
     }
 }

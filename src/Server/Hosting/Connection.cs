@@ -68,6 +68,8 @@ public sealed class Connection : ClientSession
 
     public int OutputLength => _out.Length;
 
+    public int OutputCapacity => _out.Capacity;
+
     /// <summary>The socket's file descriptor (CLIENT LIST fd=).</summary>
     public long Fd { get; }
 
@@ -118,6 +120,7 @@ public sealed class Connection : ClientSession
     public void Kill()
     {
         _killed = true;
+        _host.Clients.Remove(this);
         CloseAfterReply = true;
         try
         {

@@ -36,6 +36,13 @@ public sealed class ServerHost : IDisposable
             SlowLog.MaxLength = d.NumericValue;
             SlowLog.Trim();
         };
+        Metrics = new InstantMetrics(Stats);
+        // Redis clamps hz to 1..500 and CONFIG GET shows the clamped value.
+        config["hz"].Changed += d =>
+        {
+            long clamped = Math.Clamp(d.NumericValue, 1, 500);
+            if (clamped != d.NumericValue) d.TrySet(clamped.ToString(System.Globalization.CultureInfo.InvariantCulture), out _);
+        };
         RunId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
         ReplId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
     }
@@ -54,6 +61,9 @@ public sealed class ServerHost : IDisposable
     public ExecutionHooks Hooks { get; }
 
     public SlowLog SlowLog { get; } = new();
+
+    /// <summary>Sampled rates for INFO (instantaneous_ops_per_sec...).</summary>
+    public InstantMetrics Metrics { get; private set; } = null!;
 
     /// <summary>Highest used_memory seen by INFO/MEMORY STATS (used_memory_peak).</summary>
     public long PeakMemory;
@@ -189,6 +199,7 @@ public sealed class ServerHost : IDisposable
     {
         Shutdown();
         foreach (var s in _signals) s.Dispose();
+        Metrics.Dispose();
         Engine.Dispose();
         _stopped.Dispose();
     }

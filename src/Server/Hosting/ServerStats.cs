@@ -8,9 +8,20 @@ public sealed class ServerStats
     public long CommandsProcessed;
     public long NetInputBytes;
     public long NetOutputBytes;
-    public long KeyspaceHits;
-    public long KeyspaceMisses;
     public long TotalErrorReplies;
+
+    /// <summary>
+    /// Shard counters (keyspace hits/misses, expired and evicted keys) belong to shard threads; CONFIG RESETSTAT
+    /// records their sums here and INFO reports the difference.
+    /// </summary>
+    public long KeyspaceHitsBase;
+    public long KeyspaceMissesBase;
+    public long ExpiredKeysBase;
+    public long EvictedKeysBase;
+
+    /// <summary>Largest query / output buffer seen (client_recent_max_*_buffer).</summary>
+    public long MaxInputBuffer;
+    public long MaxOutputBuffer;
 
     public long StartTimeMs { get; } = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
@@ -23,8 +34,6 @@ public sealed class ServerStats
         Interlocked.Exchange(ref CommandsProcessed, 0);
         Interlocked.Exchange(ref NetInputBytes, 0);
         Interlocked.Exchange(ref NetOutputBytes, 0);
-        Interlocked.Exchange(ref KeyspaceHits, 0);
-        Interlocked.Exchange(ref KeyspaceMisses, 0);
         Interlocked.Exchange(ref TotalErrorReplies, 0);
     }
 }

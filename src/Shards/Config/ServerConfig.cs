@@ -14,7 +14,7 @@ public sealed class ServerConfig
         Add(new("port", ConfigKind.Integer, "6379", false, 0, 65535));
         Add(new("bind", ConfigKind.String, "127.0.0.1", false));
         Add(new("requirepass", ConfigKind.String, "", true));
-        Add(new("maxclients", ConfigKind.Integer, "10000", true, 1, int.MaxValue));
+        Add(new("maxclients", ConfigKind.Integer, "10000", true, 1, uint.MaxValue));
         Add(new("maxmemory", ConfigKind.Memory, "0", true, 0));
         Add(new("maxmemory-policy", ConfigKind.Enum, "noeviction", true, enumValues: EvictionPolicies));
         Add(new("maxmemory-samples", ConfigKind.Integer, "5", true, 1, 64));
@@ -24,7 +24,7 @@ public sealed class ServerConfig
         Add(new("shards", ConfigKind.Integer, Environment.ProcessorCount.ToString(), false, 1, 1024));
         Add(new("proto-max-bulk-len", ConfigKind.Memory, "536870912", true, 1024 * 1024, long.MaxValue));
         Add(new("client-query-buffer-limit", ConfigKind.Memory, "1073741824", true, 1024 * 1024, long.MaxValue));
-        Add(new("hz", ConfigKind.Integer, "10", true, 1, 500));
+        Add(new("hz", ConfigKind.Integer, "10", true, 0, int.MaxValue));
         Add(new("timeout", ConfigKind.Integer, "0", true, 0, int.MaxValue));
         Add(new("tcp-keepalive", ConfigKind.Integer, "300", true, 0, int.MaxValue));
         Add(new("tcp-backlog", ConfigKind.Integer, "511", false, 0, int.MaxValue));
@@ -45,6 +45,8 @@ public sealed class ServerConfig
         Add(new("lazyfree-lazy-user-flush", ConfigKind.Bool, "no", true));
         Add(new("maxmemory-clients", ConfigKind.Memory, "0", true, 0));
         Add(new("latency-tracking", ConfigKind.Bool, "yes", true));
+        // Redis's default is "no"; TDB+ allows DEBUG from loopback connections, like "local", so benchmarks can DEBUG POPULATE.
+        Add(new("enable-debug-command", ConfigKind.Enum, "local", false, enumValues: ["no", "yes", "local"]));
         Add(new("transport", ConfigKind.Enum, "sockets", false, enumValues: ["sockets"]));
     }
 
@@ -57,14 +59,15 @@ public sealed class ServerConfig
     public int Port => (int)this["port"].NumericValue;
     public string Bind => this["bind"].Value;
     public string RequirePass => this["requirepass"].Value;
-    public int MaxClients => (int)this["maxclients"].NumericValue;
+    public int MaxClients => (int)Math.Min(int.MaxValue, this["maxclients"].NumericValue);
     public long MaxMemory => this["maxmemory"].NumericValue;
     public string MaxMemoryPolicy => this["maxmemory-policy"].Value;
     public int MaxMemorySamples => (int)this["maxmemory-samples"].NumericValue;
     public int Databases => (int)this["databases"].NumericValue;
     public int Shards => (int)this["shards"].NumericValue;
     public long ProtoMaxBulkLen => this["proto-max-bulk-len"].NumericValue;
-    public int Hz => (int)this["hz"].NumericValue;
+    /// <summary>hz as the server runs it: Redis clamps the configured value to 1..500.</summary>
+    public int Hz => (int)Math.Clamp(this["hz"].NumericValue, 1, 500);
     public int LfuLogFactor => (int)this["lfu-log-factor"].NumericValue;
     public int LfuDecayTime => (int)this["lfu-decay-time"].NumericValue;
 

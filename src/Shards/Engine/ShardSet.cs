@@ -24,7 +24,7 @@ public sealed class ShardSet : IDisposable
         config["maxmemory-policy"].Changed += _ => ApplyAccessPolicy();
         config["lfu-log-factor"].Changed += _ => ApplyAccessPolicy();
         config["lfu-decay-time"].Changed += _ => ApplyAccessPolicy();
-        config["hz"].Changed += d => Hz = (int)d.NumericValue;
+        config["hz"].Changed += _ => Hz = config.Hz;
         config["active-expire-effort"].Changed += d => ActiveExpireEffort = (int)d.NumericValue;
         Hz = config.Hz;
         ActiveExpireEffort = (int)config["active-expire-effort"].NumericValue;

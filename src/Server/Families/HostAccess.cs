@@ -1,0 +1,31 @@
+using TdbPlus.Resp;
+using TdbPlus.Server.Hosting;
+using TdbPlus.Shards.Commands;
+
+namespace TdbPlus.Server.Families;
+
+/// <summary>Reaching the server from a handler: the session of a server command is always its connection.</summary>
+internal static class HostAccess
+{
+    public static Connection Conn(this CommandContext ctx) => (Connection)ctx.Session;
+
+    public static ServerHost Host(this CommandContext ctx) => ((Connection)ctx.Session).Host;
+
+    /// <summary>A help reply as Redis's addReplyHelp: the header line, the lines given, then HELP.</summary>
+    public static void Help(this CommandContext ctx, string command, params string[] lines)
+    {
+        var w = ctx.Reply;
+        w.ArrayHeader(lines.Length + 3);
+        w.SimpleString($"{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+        foreach (var l in lines) w.SimpleString(l);
+        w.SimpleString("HELP");
+        w.SimpleString("    Prints this help.");
+    }
+
+    /// <summary>Redis's "unknown subcommand" error for commands that parse their subcommands themselves.</summary>
+    public static void UnknownSubcommand(this CommandContext ctx, string command) =>
+        ctx.Error($"ERR unknown subcommand '{ctx.ArgRaw(1)}'. Try {command} HELP.");
+
+    public const CommandFlags AdminFlags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
+    public const AclCategories AdminCats = AclCategories.Admin | AclCategories.Slow | AclCategories.Dangerous;
+}
