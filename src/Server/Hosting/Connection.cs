@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using TdbPlus.Resp;
 using TdbPlus.Shards.Commands;
+using TdbPlus.Shards.Engine;
 using TdbPlus.Shards.Execution;
+using TdbPlus.Server.Transport;
 
 namespace TdbPlus.Server.Hosting;
 
@@ -14,7 +16,7 @@ namespace TdbPlus.Server.Hosting;
 public sealed class Connection : ClientSession
 {
     private const int InitialBufferSize = 16 * 1024;
-    private readonly Socket _socket;
+    private readonly IConnectionIo _io;
     private readonly ServerHost _host;
     private readonly RespParser _parser = new();
     private readonly CommandBatch _batch = new();
@@ -29,23 +31,24 @@ public sealed class Connection : ClientSession
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private bool _startMonitor;
 
-    public Connection(ServerHost host, Socket socket)
+    /// <param name="home">The shard whose thread runs this connection (thread-per-core transport), or null.</param>
+    public Connection(ServerHost host, Socket socket, IConnectionIo io, Shard? home)
     {
         _host = host;
-        _socket = socket;
+        _io = io;
         socket.NoDelay = true;
         RemoteAddress = Describe(socket.RemoteEndPoint);
         LocalAddress = Describe(socket.LocalEndPoint);
         CreatedTicks = LastInteractionTicks = Environment.TickCount64;
         Authenticated = host.Config.RequirePass.Length == 0;
-        _executor = new BatchExecutor(host.Engine, host.Commands, this, _out)
+        _executor = new BatchExecutor(host.Engine, host.Commands, this, _out, home)
         {
             AuthRequired = () => !Authenticated && _host.Config.RequirePass.Length > 0,
             SerialReplies = () => ReplyOff || _skipNext || _skipThis,
             AfterReply = AfterReply,
             Hooks = host.Hooks,
         };
-        Fd = (long)socket.Handle;
+        Fd = io.Fd;
     }
 
     public ServerHost Host => _host;
@@ -122,14 +125,7 @@ public sealed class Connection : ClientSession
         _killed = true;
         _host.Clients.Remove(this);
         CloseAfterReply = true;
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception)
-        {
-            // Already closed by the peer: nothing left to stop.
-        }
+        _io.Shutdown();
     }
 
     public async Task RunAsync()
@@ -152,7 +148,7 @@ public sealed class Connection : ClientSession
         {
             StopMonitor();
             _host.Clients.Remove(this);
-            _socket.Dispose();
+            _io.Dispose();
         }
     }
 
@@ -162,7 +158,7 @@ public sealed class Connection : ClientSession
         while (!_killed)
         {
             EnsureRoom();
-            int n = await _socket.ReceiveAsync(_buffer.AsMemory(_filled), SocketFlags.None).ConfigureAwait(false);
+            int n = await _io.ReceiveAsync(_buffer.AsMemory(_filled)).ConfigureAwait(false);
             if (n <= 0) return;
             _filled += n;
             Interlocked.Add(ref _host.Stats.NetInputBytes, n);
@@ -244,14 +240,8 @@ public sealed class Connection : ClientSession
 
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data)
     {
-        int total = data.Length;
-        while (data.Length > 0)
-        {
-            int sent = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
-            if (sent <= 0) break;
-            data = data[sent..];
-        }
-        Interlocked.Add(ref _host.Stats.NetOutputBytes, total);
+        await _io.SendAsync(data).ConfigureAwait(false);
+        Interlocked.Add(ref _host.Stats.NetOutputBytes, data.Length);
     }
 
     /// <summary>Sends queued MONITOR lines, many per send, until the feed stops or the client goes.</summary>

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using TdbPlus.Shards.Commands;
 using TdbPlus.Shards.Config;
 using TdbPlus.Shards.Engine;
+using TdbPlus.Server.Transport;
 using TdbPlus.Shards.Execution;
 
 namespace TdbPlus.Server.Hosting;
@@ -106,9 +107,24 @@ public sealed class ServerHost : IDisposable
         return ExitCode;
     }
 
+    private EpollPoller[]? _pollers;
+    private int _nextShard = -1;
+
+    /// <summary>"epoll" (thread-per-core, Linux) or "sockets" (portable), as configured and available.</summary>
+    public string Transport => _pollers is null ? "sockets" : "epoll";
+
     public bool Start()
     {
-        Log.Notice($"TDB+ starting, pid={Environment.ProcessId}, shards={Engine.Count}, databases={Config.Databases}");
+        if (Config["transport"].Value == "epoll" && OperatingSystem.IsLinux())
+        {
+            _pollers = new EpollPoller[Engine.Count];
+            for (int i = 0; i < Engine.Count; i++)
+            {
+                _pollers[i] = new EpollPoller();
+                Engine.Shards[i].Poller = _pollers[i];
+            }
+        }
+        Log.Notice($"TDB+ starting, pid={Environment.ProcessId}, shards={Engine.Count}, databases={Config.Databases}, transport={Transport}");
         Engine.Start();
         StartupMemory = UsedMemory();
         try
@@ -173,9 +189,37 @@ public sealed class ServerHost : IDisposable
             socket.Dispose();
             return;
         }
-        var connection = new Connection(this, socket);
-        Clients.Add(connection);
-        _ = connection.RunAsync();
+        if (_pollers is null)
+        {
+            var connection = new Connection(this, socket, new SocketIo(socket), null);
+            Clients.Add(connection);
+            _ = connection.RunAsync();
+            return;
+        }
+        // Thread-per-core: the connection lives on one shard thread, chosen round robin.
+        int shard = (int)((uint)Interlocked.Increment(ref _nextShard) % (uint)Engine.Count);
+        Engine.Shards[shard].Post(new StartConnection(this, socket, _pollers[shard]));
+    }
+
+    /// <summary>Starts a connection on the shard thread that will own it.</summary>
+    private sealed class StartConnection(ServerHost host, Socket socket, EpollPoller poller) : IShardWork
+    {
+        public void Execute(Shard shard)
+        {
+            EpollIo io;
+            try
+            {
+                io = new EpollIo(socket, poller);
+            }
+            catch (SocketException)
+            {
+                socket.Dispose();
+                return;
+            }
+            var connection = new Connection(host, socket, io, shard);
+            host.Clients.Add(connection);
+            _ = connection.RunAsync();
+        }
     }
 
     /// <summary>Asks <see cref="Run"/> to return; safe from any thread, including a command handler.</summary>

@@ -47,7 +47,7 @@ public sealed class ServerConfig
         Add(new("latency-tracking", ConfigKind.Bool, "yes", true));
         // Redis's default is "no"; TDB+ allows DEBUG from loopback connections, like "local", so benchmarks can DEBUG POPULATE.
         Add(new("enable-debug-command", ConfigKind.Enum, "local", false, enumValues: ["no", "yes", "local"]));
-        Add(new("transport", ConfigKind.Enum, "sockets", false, enumValues: ["sockets"]));
+        Add(new("transport", ConfigKind.Enum, OperatingSystem.IsLinux() ? "epoll" : "sockets", false, enumValues: ["epoll", "sockets"]));
     }
 
     public IReadOnlyList<ConfigDirective> All => _all;

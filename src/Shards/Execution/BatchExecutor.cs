@@ -224,16 +224,20 @@ public sealed class BatchExecutor
     private bool StartRun(CommandBatch batch)
     {
         ulong mask = _runMask;
-        if (Home is { } home && mask == 1UL << home.Id)
+        // Inline only on the home thread itself; anywhere else the home shard is reached by message like any
+        // other, and the resumption brings the connection back onto its home thread.
+        var local = Home is { } h && h.IsCurrentThread ? h : null;
+        ulong localBit = local is null ? 0 : 1UL << local.Id;
+        if (local is not null && mask == localBit)
         {
             _homeWork.Context.Reply = _out;
-            _homeWork.RunInline(home, batch, _runStart, _runEnd);
+            _homeWork.RunInline(local, batch, _runStart, _runEnd);
             _runDirect = true;
             return true;
         }
-        ulong remote = Home is { } h ? mask & ~(1UL << h.Id) : mask;
+        ulong remote = mask & ~localBit;
         int participants = System.Numerics.BitOperations.PopCount(remote);
-        _runDirect = Home is null && participants == 1;
+        _runDirect = local is null && participants == 1;
         Suspend(Suspension.Run);
         _completion.Start(participants);
         for (ulong m = remote; m != 0; m &= m - 1)
@@ -249,7 +253,7 @@ public sealed class BatchExecutor
             work.Completion = _completion;
             _engine.Shards[s].Post(work);
         }
-        if (Home is { } local && (mask & (1UL << local.Id)) != 0)
+        if (local is not null && (mask & localBit) != 0)
         {
             var own = _works[local.Id];
             own.Context.Reply = own.OwnWriter;
