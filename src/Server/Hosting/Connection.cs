@@ -126,7 +126,15 @@ public sealed class Connection : ClientSession
         _host.Clients.Remove(this);
         CloseAfterReply = true;
         _io.Shutdown();
+        // A blocked client is not reading: end the block so its loop wakes up and sees the closed socket.
+        _executor.Unblock(withError: false);
     }
+
+    /// <summary>CLIENT UNBLOCK: true when the client was blocked on keys.</summary>
+    public bool Unblock(bool withError) => _executor.Unblock(withError);
+
+    /// <summary>Blocked on keys (CLIENT LIST flags=b).</summary>
+    public bool IsBlocked => _executor.IsBlocked;
 
     public async Task RunAsync()
     {

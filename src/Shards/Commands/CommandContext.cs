@@ -47,6 +47,47 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
         _argStart = argStart;
         ArgCount = argCount;
         Failed = false;
+        BlockRequested = false;
+        BlockingKeyCount = 0;
+    }
+
+    private int[] _blockingKeys = new int[4];
+
+    /// <summary>
+    /// True when the command is being re-run to serve a client it had blocked (a key it waits on changed):
+    /// the handler behaves as usual and calls <see cref="Block"/> again if there is still nothing for it.
+    /// </summary>
+    public bool Serving { get; internal set; }
+
+    /// <summary>The handler found nothing and asked to block (it wrote no reply).</summary>
+    public bool BlockRequested { get; private set; }
+
+    /// <summary>Relative timeout in milliseconds of the requested block; 0 waits forever.</summary>
+    public long BlockTimeoutMs { get; private set; }
+
+    /// <summary>Reply on timeout: a null array (BLPOP, BZPOPMIN, XREAD...) or else a null bulk (BLMOVE).</summary>
+    public bool BlockTimeoutNullArray { get; private set; }
+
+    internal int BlockingKeyCount { get; private set; }
+
+    internal int BlockingKeyArg(int i) => _blockingKeys[i];
+
+    /// <summary>Names argument <paramref name="argIndex"/> as a key the command would wait on.</summary>
+    public void AddBlockingKey(int argIndex)
+    {
+        if (BlockingKeyCount == _blockingKeys.Length) Array.Resize(ref _blockingKeys, _blockingKeys.Length * 2);
+        _blockingKeys[BlockingKeyCount++] = argIndex;
+    }
+
+    /// <summary>
+    /// Blocks the client on the keys added with <see cref="AddBlockingKey"/> instead of replying. Where a
+    /// client may not block (MULTI, scripts) the engine answers the timeout reply at once, as Redis does.
+    /// </summary>
+    public void Block(long timeoutMs, bool timeoutReplyIsNullArray)
+    {
+        BlockRequested = true;
+        BlockTimeoutMs = timeoutMs;
+        BlockTimeoutNullArray = timeoutReplyIsNullArray;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

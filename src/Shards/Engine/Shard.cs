@@ -145,6 +145,7 @@ public sealed class Shard : IDisposable
         foreach (var db in Databases)
             if (db.VolatileCount > 0) db.ExpireCycle(nowMs, budget, ref _rng);
         _owner.Eviction.EvictIfNeeded(this, nowMs);
+        if (Store.Blocking.HasWaiters) Store.Blocking.Prune();
     }
 
     /// <summary>Replaces the database array (SWAPDB is done by swapping contents instead; this is for FLUSHALL of all).</summary>

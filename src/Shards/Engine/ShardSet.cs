@@ -44,6 +44,13 @@ public sealed class ShardSet : IDisposable
 
     public int ActiveExpireEffort { get; private set; }
 
+    private long _blockedClients;
+
+    /// <summary>Clients blocked on keys right now (INFO blocked_clients).</summary>
+    public long BlockedClients => Interlocked.Read(ref _blockedClients);
+
+    public void BlockedClientsChanged(int delta) => Interlocked.Add(ref _blockedClients, delta);
+
     /// <summary>Multi-shard transactions scheduled so far.</summary>
     public long TransactionsScheduled => Interlocked.Read(ref _nextTxId);
 

@@ -11,7 +11,7 @@ namespace TdbPlus.Shards.Execution;
 /// per target shard; commands spanning shards park them through the scheduler; connection commands run here.
 /// Replies come out in request order.
 /// </summary>
-public sealed class BatchExecutor
+public sealed partial class BatchExecutor
 {
     private readonly ShardSet _engine;
     private readonly CommandTable _table;
@@ -130,7 +130,11 @@ public sealed class BatchExecutor
                 break;
             case Suspension.Hold:
                 _suspension = Suspension.None;
-                RunHeld(batch);
+                if (!RunHeld(batch)) return false;
+                break;
+            case Suspension.Blocked:
+                _suspension = Suspension.None;
+                FinishBlocked(batch);
                 break;
             case Suspension.Pause:
                 _suspension = Suspension.None;
@@ -205,7 +209,7 @@ public sealed class BatchExecutor
         return true;
     }
 
-    private enum Suspension { None, Run, Hold, Pause }
+    private enum Suspension { None, Run, Hold, Pause, Blocked }
 
     private void Suspend(Suspension kind)
     {
@@ -284,22 +288,31 @@ public sealed class BatchExecutor
         AfterReply?.Invoke(_runReplyStart);
     }
 
-    /// <summary>Runs the command the hold was taken for, with its shards parked, then lets them go.</summary>
-    private void RunHeld(CommandBatch batch)
+    /// <summary>
+    /// Runs the command the hold was taken for, with its shards parked, then lets them go. False when the
+    /// command blocked (it is registered as a waiter and has not replied yet).
+    /// </summary>
+    private bool RunHeld(CommandBatch batch)
     {
         var hold = _hold!;
         _hold = null;
+        bool blocked = false;
         try
         {
             _context.LocalShard = null;
-            ExecuteOne(_context, batch, ref batch[_index]);
+            ref var cmd = ref batch[_index];
+            ExecuteOne(_context, batch, ref cmd);
+            if (_context.BlockRequested) blocked = BlockOrTimeOut(batch, ref cmd);
+            ServeReadyKeys(cmd.ShardMask);
         }
         finally
         {
             hold.Release();
         }
+        if (blocked) return false;
         AfterReply?.Invoke(_heldReplyStart);
         _index++;
+        return true;
     }
 
     private enum RunKind { Single, Other }
@@ -329,7 +342,16 @@ public sealed class BatchExecutor
         switch (def.Route)
         {
             case CommandRoute.Keys:
-                return RouteByKeys(batch, ref cmd, spec);
+                var kind = RouteByKeys(batch, ref cmd, spec);
+                // A command that may block runs alone, through the scheduler, so that it can register as a
+                // waiter while its shards are parked (no push can slip in between) and nothing after it in
+                // the pipeline runs before it replies.
+                if (kind == RunKind.Single && (spec.Flags & CommandFlags.Blocking) != 0)
+                {
+                    cmd.ShardMask = 1UL << cmd.Shard;
+                    return RunKind.Other;
+                }
+                return kind;
             case CommandRoute.ScanCursor:
                 cmd.Shard = ScanCursor.ShardOf(Arg(batch, cmd, 1), _engine.Count);
                 return RunKind.Single;

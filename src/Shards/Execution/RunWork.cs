@@ -39,6 +39,8 @@ internal sealed class RunWork(BatchExecutor executor, CommandContext context, Re
             if (cmd.Shard != shard.Id) continue;
             executor.ExecuteOne(Context, batch, ref cmd);
             cmd.ReplyEnd = Context.Reply.Length;
+            // Redis serves clients blocked on keys right after the command that fed them.
+            if (shard.Store.Blocking.HasReady) shard.Store.Blocking.ServeReady(shard.Id);
         }
     }
 }

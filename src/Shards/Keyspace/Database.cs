@@ -108,6 +108,7 @@ public sealed unsafe class Database : IDisposable
         }
         else _main.Insert(rec, h);
         if (expireAtMs != 0) _expires.Insert(rec, h);
+        if (type != KeyType.String) SignalKeyReady(key);
         return rec;
     }
 
@@ -182,6 +183,15 @@ public sealed unsafe class Database : IDisposable
             _store.Objects.Remove(handle);
         }
         Record.Free(_store.Arena, rec);
+    }
+
+    /// <summary>
+    /// Tells clients blocked on <paramref name="key"/> (BLPOP, BZPOPMIN, XREAD BLOCK) that it may now have
+    /// something for them; they are served after the current command. Families call it after adding elements.
+    /// </summary>
+    public void SignalKeyReady(ReadOnlySpan<byte> key)
+    {
+        if (_store.Blocking.HasWaiters) _store.Blocking.MarkReady(Index, key);
     }
 
     /// <summary>Stores a rich-type value under <paramref name="key"/>, replacing whatever was there.</summary>

@@ -8,6 +8,7 @@ public sealed class ShardStore : IDisposable
     public SlabArena Arena { get; } = new();
     public ObjectTable Objects { get; } = new();
     public AccessTracker Access { get; } = new();
+    public BlockingRegistry Blocking { get; } = new();
 
     /// <summary>Estimated bytes held by rich-type objects, maintained by their families.</summary>
     public long ObjectBytes { get; set; }
