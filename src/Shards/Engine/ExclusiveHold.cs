@@ -9,38 +9,44 @@ namespace TdbPlus.Shards.Engine;
 /// </summary>
 public sealed class ExclusiveHold : IShardWork
 {
-    private readonly Shard? _coordinator;
-    private readonly Action<ExclusiveHold> _onAcquired;
     private readonly ManualResetEventSlim _release = new(false, 100);
-    private readonly ManualResetEventSlim? _othersArrived;
+    private readonly ManualResetEventSlim _othersArrived = new(false, 100);
+    private readonly Action<ExclusiveHold> _recycle;
+    private Shard? _coordinator;
+    private Action<ExclusiveHold> _onAcquired = null!;
     private int _pending;
     private int _inside;
 
-    internal ExclusiveHold(long txId, int participants, Shard? coordinator, Action<ExclusiveHold> onAcquired)
+    internal ExclusiveHold(Action<ExclusiveHold> recycle) => _recycle = recycle;
+
+    /// <summary>Prepares a (possibly recycled) hold for one transaction, before it is queued anywhere.</summary>
+    internal void Reset(long txId, int participants, Shard? coordinator, Action<ExclusiveHold> onAcquired)
     {
         TxId = txId;
         _coordinator = coordinator;
         _onAcquired = onAcquired;
         _inside = participants;
         _pending = coordinator is null ? participants : participants - 1;
-        if (coordinator is not null) _othersArrived = new ManualResetEventSlim(_pending == 0, 100);
+        _release.Reset();
+        if (_pending == 0) _othersArrived.Set();
+        else _othersArrived.Reset();
     }
 
     /// <summary>Global order of this transaction among all multi-shard transactions.</summary>
-    public long TxId { get; }
+    public long TxId { get; private set; }
 
     void IShardWork.Execute(Shard shard)
     {
         if (shard == _coordinator)
         {
-            _othersArrived!.Wait();
+            _othersArrived.Wait();
             _onAcquired(this);
             Leave();
             return;
         }
         if (Interlocked.Decrement(ref _pending) == 0)
         {
-            if (_othersArrived is { } arrived) arrived.Set();
+            if (_coordinator is not null) _othersArrived.Set();
             else _onAcquired(this);
         }
         _release.Wait();
@@ -50,10 +56,12 @@ public sealed class ExclusiveHold : IShardWork
     /// <summary>Lets the parked shards go on; the command must not touch their data afterwards.</summary>
     public void Release() => _release.Set();
 
+    // The last participant out hands the hold back for reuse: nobody waits on its events any more.
     private void Leave()
     {
         if (Interlocked.Decrement(ref _inside) != 0) return;
-        _release.Dispose();
-        _othersArrived?.Dispose();
+        _onAcquired = null!;
+        _coordinator = null;
+        _recycle(this);
     }
 }

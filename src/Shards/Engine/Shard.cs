@@ -72,6 +72,12 @@ public sealed class Shard : IDisposable
         }
     }
 
+    /// <summary>Runs the work queued so far on the calling thread, which must be this shard's (tests drive a shard from inside a work item).</summary>
+    internal void RunQueuedWork()
+    {
+        while (_inbox.TryDequeue(out var work)) work.Execute(this);
+    }
+
     private void Run()
     {
         var spin = new SpinWait();

@@ -11,10 +11,13 @@ namespace TdbPlus.Shards.Engine;
 public sealed class ShardSet : IDisposable
 {
     private readonly object _scheduleLock = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ExclusiveHold> _holdPool = new();
+    private readonly Action<ExclusiveHold> _recycleHold;
     private long _nextTxId;
 
     public ShardSet(ServerConfig config)
     {
+        _recycleHold = _holdPool.Enqueue;
         Config = config;
         int count = Math.Clamp(config.Shards, 1, 64);
         Shards = new Shard[count];
@@ -81,9 +84,10 @@ public sealed class ShardSet : IDisposable
     public ExclusiveHold Schedule(ulong mask, Shard? coordinator, Action<ExclusiveHold> onAcquired)
     {
         int participants = System.Numerics.BitOperations.PopCount(mask);
+        if (!_holdPool.TryDequeue(out var hold)) hold = new ExclusiveHold(_recycleHold);
         lock (_scheduleLock)
         {
-            var hold = new ExclusiveHold(++_nextTxId, participants, coordinator, onAcquired);
+            hold.Reset(++_nextTxId, participants, coordinator, onAcquired);
             for (ulong m = mask; m != 0; m &= m - 1)
                 Shards[System.Numerics.BitOperations.TrailingZeroCount(m)].Post(hold);
             return hold;

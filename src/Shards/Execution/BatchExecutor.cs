@@ -97,11 +97,18 @@ public sealed partial class BatchExecutor
     /// Runs a whole batch, awaiting other shards as needed. With a <see cref="Home"/> shard the awaits resume
     /// on the home thread; otherwise on the thread pool.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask ExecuteAsync(CommandBatch batch)
+    public ValueTask ExecuteAsync(CommandBatch batch)
     {
         Begin(batch);
-        while (!Continue()) await new ValueTask(_resumeSignal, _resumeSignal.Version).ConfigureAwait(false);
+        // Most batches finish without waiting: no async machinery (and no allocation) for them.
+        return Continue() ? default : FinishAsync();
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask FinishAsync()
+    {
+        do await new ValueTask(_resumeSignal, _resumeSignal.Version).ConfigureAwait(false);
+        while (!Continue());
     }
 
     /// <summary>Starts a batch; drive it with <see cref="Continue"/>.</summary>
@@ -114,6 +121,9 @@ public sealed partial class BatchExecutor
 
     /// <summary>True while a batch is waiting for other shards (its connection must not start another).</summary>
     public bool Suspended => _suspension != Suspension.None;
+
+    /// <summary>A suspended batch has been resumed: <see cref="Continue"/> may be called again.</summary>
+    public bool CanContinue => _resumeSignal.GetStatus(_resumeSignal.Version) != System.Threading.Tasks.Sources.ValueTaskSourceStatus.Pending;
 
     /// <summary>
     /// Runs the batch as far as it can go now. Returns true when every command has replied, false when it waits
