@@ -10,9 +10,11 @@ public sealed unsafe class SlabArenaTests
         Assert.Equal(8, SlabArena.ClassSize(0));
         Assert.Equal(8, SlabArena.ClassSize(1));
         Assert.Equal(8, SlabArena.ClassSize(8));
-        Assert.Equal(16, SlabArena.ClassSize(9));
-        Assert.Equal(128, SlabArena.ClassSize(121));
-        Assert.Equal(144, SlabArena.ClassSize(129));
+        Assert.Equal(12, SlabArena.ClassSize(9));
+        Assert.Equal(84, SlabArena.ClassSize(84));
+        Assert.Equal(124, SlabArena.ClassSize(121));
+        Assert.Equal(256, SlabArena.ClassSize(253));
+        Assert.Equal(272, SlabArena.ClassSize(257));
         Assert.Equal(512, SlabArena.ClassSize(497));
         Assert.Equal(576, SlabArena.ClassSize(513));
         Assert.Equal(SlabArena.MaxSmallSize, SlabArena.ClassSize(SlabArena.MaxSmallSize));
@@ -24,7 +26,7 @@ public sealed unsafe class SlabArenaTests
             int c = SlabArena.ClassSize(size);
             Assert.True(c >= size);
             Assert.True(c >= previous);
-            Assert.Equal(0, c % 8);
+            Assert.Equal(0, c % 4);
             if (size > 512)
             {
                 Assert.Equal(0, c % 16);
@@ -44,7 +46,7 @@ public sealed unsafe class SlabArenaTests
         {
             int size = rng.Next(0, 3000);
             byte* p = arena.Allocate(size);
-            Assert.Equal(0, (long)p % 8);
+            Assert.Equal(0, (long)p % 4);
             Assert.True(seen.Add((nint)p));
             new Span<byte>(p, size).Fill((byte)i);
         }
@@ -57,7 +59,7 @@ public sealed unsafe class SlabArenaTests
         byte* a = arena.Allocate(40);
         byte* b = arena.Allocate(40);
         arena.Free(a, 40);
-        Assert.Equal((nint)a, (nint)arena.Allocate(33));
+        Assert.Equal((nint)a, (nint)arena.Allocate(37));
         arena.Free(b, 40);
         Assert.Equal((nint)b, (nint)arena.Allocate(40));
     }
@@ -88,24 +90,26 @@ public sealed unsafe class SlabArenaTests
         Assert.Equal(0, arena.UsedBytes);
         Assert.Equal(0, arena.ReservedBytes);
 
-        byte* small = arena.Allocate(20);
+        // Pages come from 1 MB chunks reserved at once.
+        const long chunk = 1024 * 1024;
+        byte* small = arena.Allocate(21);
         Assert.Equal(24, arena.UsedBytes);
-        Assert.Equal(SlabArena.PageSize, arena.ReservedBytes);
+        Assert.Equal(chunk, arena.ReservedBytes);
 
         int largeSize = 100_000;
         byte* large = arena.Allocate(largeSize);
         Assert.Equal(0, (long)large % 8);
         new Span<byte>(large, largeSize).Fill(7);
         Assert.Equal(24 + largeSize, arena.UsedBytes);
-        Assert.Equal(SlabArena.PageSize + largeSize, arena.ReservedBytes);
+        Assert.Equal(chunk + largeSize, arena.ReservedBytes);
 
         arena.Free(large, largeSize);
         Assert.Equal(24, arena.UsedBytes);
-        Assert.Equal(SlabArena.PageSize, arena.ReservedBytes);
+        Assert.Equal(chunk, arena.ReservedBytes);
 
-        arena.Free(small, 20);
+        arena.Free(small, 21);
         Assert.Equal(0, arena.UsedBytes);
-        Assert.Equal(SlabArena.PageSize, arena.ReservedBytes);
+        Assert.Equal(chunk, arena.ReservedBytes);
     }
 
     [Fact]
@@ -119,7 +123,9 @@ public sealed unsafe class SlabArenaTests
             new Span<byte>(p, SlabArena.MaxSmallSize).Fill((byte)i);
             blocks.Add((nint)p);
         }
-        Assert.Equal(3L * SlabArena.PageSize, arena.ReservedBytes);
+        // Five 32 KB blocks take three 64 KB pages, all from the first 1 MB chunk.
+        Assert.Equal(1024L * 1024, arena.ReservedBytes);
+        Assert.Equal(2 * SlabArena.PageSize, blocks[4] - blocks[0]);
         for (int i = 0; i < blocks.Count; i++)
             Assert.True(new Span<byte>((byte*)blocks[i], SlabArena.MaxSmallSize).IndexOfAnyExcept((byte)i) < 0);
     }
