@@ -337,7 +337,7 @@ public static class ClientFamily
         var conn = ctx.Conn();
         if (ctx.ArgIs(2, "ON"u8))
         {
-            conn.ReplyOff = false;
+            conn.ReplyOn();
             ctx.Reply.Ok();
         }
         else if (ctx.ArgIs(2, "OFF"u8)) conn.ReplyOff = true;

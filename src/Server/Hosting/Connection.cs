@@ -117,6 +117,14 @@ public sealed class Connection : ClientSession
         }
     }
 
+    /// <summary>CLIENT REPLY ON: replies again, including this command's (it also cancels a pending SKIP).</summary>
+    public void ReplyOn()
+    {
+        ReplyOff = false;
+        _skipNext = false;
+        _skipThis = false;
+    }
+
     /// <summary>CLIENT REPLY SKIP: drop the reply of the next command only.</summary>
     public void SkipNextReply() => _skipNext = true;
 
