@@ -114,6 +114,7 @@ public sealed class Connection : ClientSession
         {
             var f = new System.Text.StringBuilder(4);
             if (IsMonitor) f.Append('O');
+            if (IsBlocked) f.Append('b');
             if (CloseAfterReply) f.Append('c');
             if (NoEvict) f.Append('e');
             if (NoTouch) f.Append('T');
