@@ -337,7 +337,7 @@ public static class ClientFamily
         var conn = ctx.Conn();
         if (ctx.ArgIs(2, "ON"u8))
         {
-            conn.ReplyOff = false;
+            conn.ReplyOn();
             ctx.Reply.Ok();
         }
         else if (ctx.ArgIs(2, "OFF"u8)) conn.ReplyOff = true;
@@ -379,13 +379,18 @@ public static class ClientFamily
             SubcommandSyntax(ctx);
             return;
         }
-        if (!ctx.TryGetLong(2, out _)) return;
-        if (ctx.ArgCount == 4 && !ctx.ArgIs(3, "TIMEOUT"u8) && !ctx.ArgIs(3, "ERROR"u8))
+        bool withError = false;
+        if (ctx.ArgCount == 4)
         {
-            ctx.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
-            return;
+            if (ctx.ArgIs(3, "ERROR"u8)) withError = true;
+            else if (!ctx.ArgIs(3, "TIMEOUT"u8))
+            {
+                ctx.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+                return;
+            }
         }
-        // No command blocks in TDB+ yet, so no client is ever blocked.
-        ctx.Reply.Integer(0);
+        if (!ctx.TryGetLong(2, out long id)) return;
+        var target = ctx.Host().Clients.Find(id);
+        ctx.Reply.Integer(target is not null && target.Unblock(withError) ? 1 : 0);
     }
 }

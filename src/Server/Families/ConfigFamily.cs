@@ -205,10 +205,11 @@ public static class ConfigRewriter
         var lines = File.Exists(path) ? File.ReadAllLines(path).ToList() : [];
         var output = new List<string>(lines.Count + 8);
         var written = new HashSet<ConfigDirective>();
+        bool signed = false;
         foreach (var raw in lines)
         {
             string line = raw.Trim();
-            if (line == Signature) continue;
+            if (line == Signature) signed = true;
             if (line.Length == 0 || line[0] == '#')
             {
                 output.Add(raw);
@@ -228,7 +229,7 @@ public static class ConfigRewriter
         {
             // Like Redis, drop trailing blank lines before the generated block.
             while (output.Count > 0 && output[^1].Trim().Length == 0) output.RemoveAt(output.Count - 1);
-            output.Add(Signature);
+            if (!signed) output.Add(Signature);
             foreach (var d in extra) output.AddRange(Lines(d));
         }
         string tmp = path + ".tmp-" + Environment.ProcessId;

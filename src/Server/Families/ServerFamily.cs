@@ -177,7 +177,7 @@ public static class ServerFamily
             keys += k;
             if (k > 0) dbs.Add((d, main, exp));
         }
-        w.MapHeader(25 + dbs.Count);
+        w.MapHeader(27 + dbs.Count);
         void Int(string name, long v)
         {
             w.Bulk(name);

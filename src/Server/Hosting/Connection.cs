@@ -29,6 +29,9 @@ public sealed class Connection : ClientSession
     private volatile bool _killed;
     private Channel<byte[]>? _pushes;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Shard? _home;
+    // Thread-per-core: sends are chained on the home shard thread, so the connection never leaves it.
+    private Task _sendTail = Task.CompletedTask;
     private bool _startMonitor;
 
     /// <param name="home">The shard whose thread runs this connection (thread-per-core transport), or null.</param>
@@ -36,6 +39,7 @@ public sealed class Connection : ClientSession
     {
         _host = host;
         _io = io;
+        _home = home;
         socket.NoDelay = true;
         RemoteAddress = Describe(socket.RemoteEndPoint);
         LocalAddress = Describe(socket.LocalEndPoint);
@@ -110,11 +114,20 @@ public sealed class Connection : ClientSession
         {
             var f = new System.Text.StringBuilder(4);
             if (IsMonitor) f.Append('O');
+            if (IsBlocked) f.Append('b');
             if (CloseAfterReply) f.Append('c');
             if (NoEvict) f.Append('e');
             if (NoTouch) f.Append('T');
             return f.Length == 0 ? "N" : f.ToString();
         }
+    }
+
+    /// <summary>CLIENT REPLY ON: replies again, including this command's (it also cancels a pending SKIP).</summary>
+    public void ReplyOn()
+    {
+        ReplyOff = false;
+        _skipNext = false;
+        _skipThis = false;
     }
 
     /// <summary>CLIENT REPLY SKIP: drop the reply of the next command only.</summary>
@@ -232,20 +245,64 @@ public sealed class Connection : ClientSession
     private async ValueTask FlushAsync()
     {
         if (_out.Length == 0) return;
-        bool locked = _pushes is not null;
-        if (locked) await _sendLock.WaitAsync().ConfigureAwait(false);
-        try
+        // A MONITOR feed (or one just stopped by RESET, still sending) shares the socket: order the sends.
+        bool shared = _pushes is not null || !_sendTail.IsCompleted || _sendLock.CurrentCount == 0;
+        if (!shared)
         {
             await SendAllAsync(_out.WrittenMemory).ConfigureAwait(false);
         }
-        finally
+        else if (_home is not null)
         {
-            if (locked) _sendLock.Release();
+            // MONITOR lines are sent by the same chain on this thread: replies and lines never interleave.
+            _sendTail = SendAfter(_sendTail, _out.WrittenMemory);
+            await _sendTail.ConfigureAwait(false);
+        }
+        else
+        {
+            await _sendLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await SendAllAsync(_out.WrittenMemory).ConfigureAwait(false);
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
         }
         _out.Clear();
         _out.Trim(1024 * 1024);
     }
 
+    /// <summary>Sends <paramref name="data"/> once <paramref name="previous"/> is sent; home-thread only.</summary>
+    private async Task SendAfter(Task previous, ReadOnlyMemory<byte> data)
+    {
+        try
+        {
+            await previous.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The earlier send reported the failure; this one fails on its own below.
+        }
+        await SendAllAsync(data).ConfigureAwait(false);
+    }
+
+    /// <summary>Queues a send on the home shard thread and completes when it is done.</summary>
+    private sealed class HomeSend(Connection owner, ReadOnlyMemory<byte> data) : IShardWork
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Execute(Shard shard)
+        {
+            owner._sendTail = owner.SendAfter(owner._sendTail, data);
+            owner._sendTail.ContinueWith(static (t, state) =>
+            {
+                var done = (TaskCompletionSource)state!;
+                if (t.Exception is { } ex) done.TrySetException(ex.InnerExceptions);
+                else done.TrySetResult();
+            }, Done, TaskContinuationOptions.ExecuteSynchronously);
+        }
+    }
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data)
     {
         await _io.SendAsync(data).ConfigureAwait(false);
@@ -263,10 +320,18 @@ public sealed class Connection : ClientSession
                 buffer.SetLength(0);
                 while (buffer.Length < 256 * 1024 && reader.TryRead(out var item)) buffer.Write(item);
                 if (buffer.Length == 0) continue;
+                var chunk = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+                if (_home is { } home)
+                {
+                    var send = new HomeSend(this, chunk);
+                    home.Post(send);
+                    await send.Done.Task.ConfigureAwait(false);
+                    continue;
+                }
                 await _sendLock.WaitAsync().ConfigureAwait(false);
                 try
                 {
-                    await SendAllAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length)).ConfigureAwait(false);
+                    await SendAllAsync(chunk).ConfigureAwait(false);
                 }
                 finally
                 {

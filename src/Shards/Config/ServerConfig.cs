@@ -17,6 +17,7 @@ public sealed class ServerConfig
         Add(new("maxclients", ConfigKind.Integer, "10000", true, 1, uint.MaxValue));
         Add(new("maxmemory", ConfigKind.Memory, "0", true, 0));
         Add(new("maxmemory-policy", ConfigKind.Enum, "noeviction", true, enumValues: EvictionPolicies));
+        Add(new("maxmemory-eviction-tenacity", ConfigKind.Integer, "10", true, 0, 100));
         Add(new("maxmemory-samples", ConfigKind.Integer, "5", true, 1, 64));
         Add(new("dir", ConfigKind.String, Directory.GetCurrentDirectory(), true));
         Add(new("dbfilename", ConfigKind.String, "dump.rdb", true));

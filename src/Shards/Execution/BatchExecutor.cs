@@ -424,7 +424,11 @@ public sealed partial class BatchExecutor
     {
         var sb = new System.Text.StringBuilder();
         for (int i = 1; i < cmd.ArgCount && sb.Length < 128; i++)
-            sb.Append('\'').Append(CText(Arg(batch, cmd, i), 128 - sb.Length)).Append("' ");
+        {
+            // Redis: sdscatprintf(args, "'%.*s' ", 128 - sdslen(args), arg): the room is measured before the quote.
+            int room = 128 - sb.Length;
+            sb.Append('\'').Append(CText(Arg(batch, cmd, i), room)).Append("' ");
+        }
         return $"ERR unknown command '{CText(Arg(batch, cmd, 0), 128)}', with args beginning with: {sb}";
     }
 
