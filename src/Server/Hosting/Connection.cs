@@ -380,6 +380,7 @@ public sealed class Connection : ClientSession
     public void ResetState()
     {
         StopMonitor();
+        Transaction.Reset();
         DbIndex = 0;
         Protocol = 2;
         _out.Protocol = 2;

@@ -23,6 +23,9 @@ public class ClientSession
     /// <summary>Set by QUIT (and protocol errors): reply, then close; later commands in the batch are dropped.</summary>
     public bool CloseAfterReply { get; set; }
 
+    /// <summary>MULTI/EXEC and WATCH state.</summary>
+    public TransactionState Transaction { get; } = new();
+
     /// <summary>False inside MULTI/EXEC and scripts: blocking commands then time out at once, as in Redis.</summary>
     public bool BlockingAllowed { get; set; } = true;
 

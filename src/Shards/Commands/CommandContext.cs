@@ -110,6 +110,9 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
     public Database Db(ReadOnlySpan<byte> key) =>
         LocalShard is { } s ? s.Databases[DbIndex] : Engine.Db(key, DbIndex);
 
+    /// <summary>The shard holding <paramref name="key"/> (the local one when running on a shard).</summary>
+    public Shard ShardOf(ReadOnlySpan<byte> key) => LocalShard ?? Engine.ShardFor(key);
+
     /// <summary>The database holding <paramref name="key"/> in another db index (MOVE, COPY DB).</summary>
     public Database Db(ReadOnlySpan<byte> key, int dbIndex) =>
         LocalShard is { } s ? s.Databases[dbIndex] : Engine.Db(key, dbIndex);

@@ -11,4 +11,6 @@ public enum CommandRoute
     Connection,
     /// <summary>On the one shard a SCAN cursor names.</summary>
     ScanCursor,
+    /// <summary>EXEC: the queued commands run in order with every shard they touch parked.</summary>
+    Exec,
 }

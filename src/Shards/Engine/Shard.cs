@@ -152,6 +152,7 @@ public sealed class Shard : IDisposable
             if (db.VolatileCount > 0) db.ExpireCycle(nowMs, budget, ref _rng);
         _owner.Eviction.EvictIfNeeded(this, nowMs);
         if (Store.Blocking.HasWaiters) Store.Blocking.Prune();
+        if (Store.Watches.Any) Store.Watches.Prune();
     }
 
     /// <summary>Replaces the database array (SWAPDB is done by swapping contents instead; this is for FLUSHALL of all).</summary>

@@ -149,11 +149,16 @@ public sealed partial class BatchExecutor
             case Suspension.Pause:
                 _suspension = Suspension.None;
                 break;
+            case Suspension.Exec:
+                _suspension = Suspension.None;
+                FinishExec();
+                break;
         }
         int n = batch.Count;
         while (_index < n && !_session.CloseAfterReply)
         {
             int i = _index;
+            if (_session.Transaction.InMulti && TryQueue(batch, ref batch[i])) continue;
             if (Hooks is { } hooks && hooks.Pause.Mode != PauseGate.None)
             {
                 Classify(batch, ref batch[i]);
@@ -194,6 +199,10 @@ public sealed partial class BatchExecutor
                 _out.Error(cmd.Error);
                 Hooks?.Observer.ErrorReplied(_out.Written[(start + 1)..^2]);
             }
+            else if (cmd.Def!.Route == CommandRoute.Exec)
+            {
+                if (!StartExec(batch, ref cmd, start)) return false;
+            }
             else if (cmd.ShardMask != 0)
             {
                 _heldReplyStart = start;
@@ -219,7 +228,7 @@ public sealed partial class BatchExecutor
         return true;
     }
 
-    private enum Suspension { None, Run, Hold, Pause, Blocked }
+    private enum Suspension { None, Run, Hold, Pause, Blocked, Exec }
 
     private void Suspend(Suspension kind)
     {
@@ -477,6 +486,7 @@ public sealed partial class BatchExecutor
             _engine.Log?.Invoke($"command {def.FullName} failed: {ex}");
         }
         long us = (long)Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+        if ((def.Spec.Flags & CommandFlags.Write) != 0) TouchWatchedKeys(ctx, cmd);
         var reply = ctx.Reply;
         bool failed = ctx.Failed || (reply.Length > replyStart && reply.Written[replyStart] == (byte)'-');
         def.RecordCall(us, failed);

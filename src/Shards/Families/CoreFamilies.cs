@@ -6,5 +6,6 @@ namespace TdbPlus.Shards.Families;
 public static class CoreFamilies
 {
     public static IEnumerable<CommandDef> Commands() =>
-        StringFamily.Commands();
+        StringFamily.Commands()
+            .Concat(TransactionFamily.Commands());
 }

@@ -9,6 +9,7 @@ public sealed class ShardStore : IDisposable
     public ObjectTable Objects { get; } = new();
     public AccessTracker Access { get; } = new();
     public BlockingRegistry Blocking { get; } = new();
+    public WatchRegistry Watches { get; } = new();
 
     /// <summary>Estimated bytes held by rich-type objects, maintained by their families.</summary>
     public long ObjectBytes { get; set; }
