@@ -6,5 +6,12 @@ namespace TdbPlus.Shards.Families;
 public static class CoreFamilies
 {
     public static IEnumerable<CommandDef> Commands() =>
-        StringFamily.Commands();
+    [
+        .. StringFamily.Commands(),
+        .. KeyFamily.Commands(),
+        .. ExpireFamily.Commands(),
+        .. ScanFamily.Commands(),
+        .. KeyspaceFamily.Commands(),
+        .. ObjectFamily.Commands(),
+    ];
 }
