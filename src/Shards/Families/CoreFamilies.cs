@@ -6,6 +6,13 @@ namespace TdbPlus.Shards.Families;
 public static class CoreFamilies
 {
     public static IEnumerable<CommandDef> Commands() =>
-        StringFamily.Commands()
-            .Concat(TransactionFamily.Commands());
+    [
+        .. StringFamily.Commands(),
+        .. KeyFamily.Commands(),
+        .. ExpireFamily.Commands(),
+        .. ScanFamily.Commands(),
+        .. KeyspaceFamily.Commands(),
+        .. ObjectFamily.Commands(),
+        .. TransactionFamily.Commands(),
+    ];
 }

@@ -81,10 +81,13 @@ public sealed unsafe partial class DashTable : IDisposable
     public void Clear()
     {
         byte* keep = (byte*)_dir[0];
-        for (int i = 0; i < _dir.Length; i += SlotsOf(_dir[i]))
+        for (int i = 0; i < _dir.Length;)
         {
-            if (_dir[i] != (nint)keep)
-                DashSegment.Release((byte*)_dir[i]);
+            // Step past the segment before releasing it: its depth lives in its own memory.
+            nint seg = _dir[i];
+            i += SlotsOf(seg);
+            if (seg != (nint)keep)
+                DashSegment.Release((byte*)seg);
         }
         DashSegment.Reset(keep);
         _dir = [(nint)keep];
@@ -96,8 +99,12 @@ public sealed unsafe partial class DashTable : IDisposable
 
     public void Dispose()
     {
-        for (int i = 0; i < _dir.Length; i += SlotsOf(_dir[i]))
-            DashSegment.Release((byte*)_dir[i]);
+        for (int i = 0; i < _dir.Length;)
+        {
+            nint seg = _dir[i];
+            i += SlotsOf(seg);
+            DashSegment.Release((byte*)seg);
+        }
         _dir = [];
         _segments = 0;
         _count = 0;
