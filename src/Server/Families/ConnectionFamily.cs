@@ -40,7 +40,7 @@ public static class ConnectionFamily
     {
         if (!NumberParser.TryParseInt64(ctx.Arg(1), out long index) || index < int.MinValue || index > int.MaxValue)
         {
-            ctx.Error(Errors.InvalidDbIndex);
+            ctx.Error(Errors.NotInteger);
             return;
         }
         if (index < 0 || index >= ctx.Engine.Config.Databases)

@@ -10,7 +10,6 @@ public static class Errors
     public const string Overflow = "ERR increment or decrement would overflow";
     public const string NoSuchKey = "ERR no such key";
     public const string DbIndexOutOfRange = "ERR DB index is out of range";
-    public const string InvalidDbIndex = "ERR invalid DB index";
     public const string NoAuth = "NOAUTH Authentication required.";
     public const string Oom = "OOM command not allowed when used memory > 'maxmemory'.";
     public const string InvalidExpire = "ERR invalid expire time in '{0}' command";

@@ -18,8 +18,8 @@ public static class ScanFamily
 
     public static IEnumerable<CommandDef> Commands() =>
     [
-        Declare.Cursor("SCAN", -2, CommandFlags.ReadOnly, AclCategories.Keyspace | AclCategories.Read | AclCategories.Slow,
-            Scan, "Iterates over the key names in the database."),
+        Declare.Global("SCAN", -2, CommandFlags.ReadOnly, AclCategories.Keyspace | AclCategories.Read | AclCategories.Slow,
+            Scan, "Iterates over the key names in the database.", "2.8.0"),
         Declare.Global("KEYS", 2, CommandFlags.ReadOnly,
             AclCategories.Keyspace | AclCategories.Read | AclCategories.Slow | AclCategories.Dangerous,
             Keys, "Returns all key names that match a pattern."),
@@ -58,41 +58,58 @@ public static class ScanFamily
             i += 2;
         }
 
+        // Every shard is parked for SCAN, so one call walks on into the next shard's table until COUNT
+        // elements were visited: a small keyspace is done in one call with cursor 0, as in Redis.
         int shards = ctx.ShardCount;
-        int shard = ctx.LocalShard?.Id ?? (int)(cursor % (ulong)shards);
-        var db = ctx.Engine.Shards[shard].Databases[ctx.DbIndex];
+        int shard = (int)(cursor % (ulong)shards);
+        ulong tableCursor = ScanCursor.TableCursor(cursor, shards);
         var keys = t_keys ??= new KeyBuffer();
-        keys.Clear();
-        var collector = new Collector(keys, count);
-        ulong next = db.Scan(ScanCursor.TableCursor(cursor, shards), ref collector);
-
         var reply = ctx.Reply;
         reply.ArrayHeader(2);
-        Span<byte> digits = stackalloc byte[20];
-        System.Buffers.Text.Utf8Formatter.TryFormat(ScanCursor.Next(next, shard, shards), digits, out int n);
-        reply.Bulk(digits[..n]);
+        int cursorAt = reply.Length;
         int start = reply.BeginDeferred();
         int written = 0;
+        long visited = 0;
+        ulong nextCursor = 0;
         bool usePattern = patternArg >= 0 && !Glob.MatchesAll(ctx.Arg(patternArg));
-        for (int k = 0; k < keys.Count; k++)
+        while (true)
         {
-            var key = keys[k];
-            if (usePattern && !Glob.IsMatch(ctx.Arg(patternArg), key)) continue;
-            if (typeArg >= 0)
+            var db = ctx.Engine.Shards[shard].Databases[ctx.DbIndex];
+            keys.Clear();
+            var collector = new Collector(keys, count - visited);
+            ulong next = db.Scan(tableCursor, ref collector);
+            visited += keys.Count;
+            for (int k = 0; k < keys.Count; k++)
             {
-                // As Redis: a read lookup (stats counted, no touch); a key it finds expired reads as "none".
-                nint rec = db.FindTouch(key, ctx.Now, noTouch: true);
-                string type = rec == 0 ? "none" : KeyType.Name(Record.Type(rec));
-                if (!EqualsAsciiIgnoreCase(ctx.Arg(typeArg), type)) continue;
+                var key = keys[k];
+                if (usePattern && !Glob.IsMatch(ctx.Arg(patternArg), key)) continue;
+                if (typeArg >= 0)
+                {
+                    // As Redis: a read lookup (stats counted, no touch); a key it finds expired reads as "none".
+                    nint rec = db.FindTouch(key, ctx.Now, noTouch: true);
+                    string type = rec == 0 ? "none" : KeyType.Name(Record.Type(rec));
+                    if (!EqualsAsciiIgnoreCase(ctx.Arg(typeArg), type)) continue;
+                }
+                else if (db.Find(key, ctx.Now) == 0)
+                {
+                    continue;
+                }
+                reply.Bulk(key);
+                written++;
             }
-            else if (db.Find(key, ctx.Now) == 0)
-            {
-                continue;
-            }
-            reply.Bulk(key);
-            written++;
+            nextCursor = ScanCursor.Next(next, shard, shards);
+            if (next != 0 || nextCursor == 0 || visited >= count) break;
+            shard++;
+            tableCursor = 0;
         }
         reply.EndDeferredArray(start, written);
+        // The cursor is known only now: put it in front of the keys.
+        Span<byte> digits = stackalloc byte[20];
+        System.Buffers.Text.Utf8Formatter.TryFormat(nextCursor, digits, out int n);
+        var tail = reply.Written[cursorAt..].ToArray();
+        reply.Truncate(cursorAt);
+        reply.Bulk(digits[..n]);
+        reply.Raw(tail);
         keys.Trim();
     }
 
