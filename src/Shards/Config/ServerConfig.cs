@@ -49,6 +49,7 @@ public sealed class ServerConfig
         // Redis's default is "no"; TDB+ allows DEBUG from loopback connections, like "local", so benchmarks can DEBUG POPULATE.
         Add(new("enable-debug-command", ConfigKind.Enum, "local", false, enumValues: ["no", "yes", "local"]));
         Add(new("transport", ConfigKind.Enum, OperatingSystem.IsLinux() ? "epoll" : "sockets", false, enumValues: ["epoll", "sockets"]));
+        Add(new("hll-sparse-max-bytes", ConfigKind.Memory, "3000", true, 0, long.MaxValue));
     }
 
     public IReadOnlyList<ConfigDirective> All => _all;
@@ -71,6 +72,7 @@ public sealed class ServerConfig
     public int Hz => (int)Math.Clamp(this["hz"].NumericValue, 1, 500);
     public int LfuLogFactor => (int)this["lfu-log-factor"].NumericValue;
     public int LfuDecayTime => (int)this["lfu-decay-time"].NumericValue;
+    public long HllSparseMaxBytes => this["hll-sparse-max-bytes"].NumericValue;
 
     private void Add(ConfigDirective d)
     {

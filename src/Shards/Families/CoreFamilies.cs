@@ -14,5 +14,7 @@ public static class CoreFamilies
         .. KeyspaceFamily.Commands(),
         .. ObjectFamily.Commands(),
         .. TransactionFamily.Commands(),
+        .. BitmapFamily.Commands(),
+        .. HyperLogLogFamily.Commands(),
     ];
 }
