@@ -310,8 +310,9 @@ public static class Hll
         }
         z += m * Sigma(histogram[0] / m);
         double e = Math.Round(AlphaInf * m * m / z, MidpointRounding.AwayFromZero);
-        // llroundl of +inf (no register ever set past 0... never happens) and C's double -> uint64 conversion.
-        return e >= 18446744073709551615.0 ? ulong.MaxValue : (ulong)e;
+        // llroundl out of range (z is 0 when every register is above 51, as in a hand-made dense value) gives
+        // x86's integer indefinite, LLONG_MIN, which Redis then reads back as 2^63.
+        return e < 9223372036854775808.0 ? (ulong)(long)e : 0x8000000000000000UL;
     }
 
     /// <summary>Cardinality of a dense or sparse HLL value; <paramref name="invalid"/> when a sparse one is corrupt.</summary>
