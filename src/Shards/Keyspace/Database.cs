@@ -122,6 +122,14 @@ public sealed unsafe class Database : IDisposable
         ulong h = KeyHash.Hash(key);
         bool oldExpire = Record.HasExpire(rec);
         bool newExpire = expireAtMs != 0;
+        if (oldExpire == newExpire && Record.Type(rec) == KeyType.String)
+        {
+            int oldTotal = Record.TotalSize(rec);
+            int newTotal = oldTotal - Record.ValueLength(rec) + newValueLength;
+            if (oldTotal > SlabArena.MaxSmallSize && newTotal > SlabArena.MaxSmallSize &&
+                Record.ValueLengthFitsInPlace(rec, newValueLength))
+                return ResizeLarge(rec, key, h, oldTotal, newTotal, newValueLength, expireAtMs);
+        }
         nint fresh = Record.Create(_store.Arena, key, newValueLength, newExpire, Record.Type(rec));
         Record.SetFlags(fresh, Record.Flags(rec));
         Record.SetLru(fresh, Record.Lru(rec));
@@ -139,6 +147,27 @@ public sealed unsafe class Database : IDisposable
         else if (newExpire) _expires.Insert(fresh, h);
         Record.Free(_store.Arena, rec);
         return fresh;
+    }
+
+    /// <summary>
+    /// Grows or shrinks a large string record with realloc, so a value extended a little at a time (SETBIT,
+    /// APPEND, SETRANGE at the end) costs amortised O(1) instead of a copy per step. The indexes point at a
+    /// stand-in record holding the key meanwhile, so they never reference memory realloc may free.
+    /// </summary>
+    private nint ResizeLarge(nint rec, ReadOnlySpan<byte> key, ulong h, int oldTotal, int newTotal, int newValueLength, long expireAtMs)
+    {
+        bool hasExpire = expireAtMs != 0;
+        nint standIn = Record.Create(_store.Arena, key, 0, false);
+        _main.Replace(key, h, standIn);
+        if (hasExpire) _expires.Replace(key, h, standIn);
+        nint moved = (nint)_store.Arena.Reallocate((byte*)rec, oldTotal, newTotal);
+        Record.SetValueLength(moved, newValueLength);
+        if (hasExpire) Record.SetExpireAt(moved, expireAtMs);
+        var movedKey = Record.Key(moved);
+        _main.Replace(movedKey, h, moved);
+        if (hasExpire) _expires.Replace(movedKey, h, moved);
+        Record.Free(_store.Arena, standIn);
+        return moved;
     }
 
     /// <summary>Sets or clears (0) the absolute expiry of a live record; returns the record (it may move).</summary>

@@ -130,6 +130,27 @@ public static unsafe class Record
         return valueLength;
     }
 
+    /// <summary>
+    /// Rewrites the value length in place; only when its varint keeps its size (see
+    /// <see cref="ValueLengthFitsInPlace"/>) and the record's memory already holds the new length.
+    /// </summary>
+    public static void SetValueLength(nint rec, int valueLength)
+    {
+        byte* l = (byte*)rec + LengthsOffset;
+        int keyBytes = l[0] < 0x80 ? 1 : VarintSizeAt(l);
+        if (VarintSizeAt(l + keyBytes) != VarintSize((uint)valueLength))
+            throw new InvalidOperationException("The value length varint would change size.");
+        WriteVarint(l + keyBytes, (uint)valueLength);
+    }
+
+    /// <summary>True when a value of <paramref name="valueLength"/> bytes keeps the record's layout (same varint size).</summary>
+    public static bool ValueLengthFitsInPlace(nint rec, int valueLength)
+    {
+        byte* l = (byte*)rec + LengthsOffset;
+        int keyBytes = l[0] < 0x80 ? 1 : VarintSizeAt(l);
+        return VarintSizeAt(l + keyBytes) == VarintSize((uint)valueLength);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool HasExpire(nint rec) => (Flags(rec) & HasExpireFlag) != 0;
 

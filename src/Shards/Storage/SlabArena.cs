@@ -97,6 +97,29 @@ public sealed unsafe class SlabArena : IDisposable
         UsedBytes -= ClassSizes[c];
     }
 
+    /// <summary>
+    /// Resizes a large allocation (both sizes above <see cref="MaxSmallSize"/>) with the system's realloc, which
+    /// can extend in place or remap pages instead of copying; anything else is allocate, copy, free.
+    /// </summary>
+    public byte* Reallocate(byte* p, int oldSize, int newSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(newSize);
+        if (oldSize > MaxSmallSize && newSize > MaxSmallSize)
+        {
+            if (!_large.Remove((nint)p))
+                throw new InvalidOperationException("Pointer was not a large allocation of this arena.");
+            byte* q = (byte*)NativeMemory.Realloc(p, (nuint)newSize);
+            _large.Add((nint)q);
+            UsedBytes += newSize - oldSize;
+            ReservedBytes += newSize - oldSize;
+            return q;
+        }
+        byte* fresh = Allocate(newSize);
+        Buffer.MemoryCopy(p, fresh, newSize, Math.Min(oldSize, newSize));
+        Free(p, oldSize);
+        return fresh;
+    }
+
     public void Dispose()
     {
         if (_disposed)
