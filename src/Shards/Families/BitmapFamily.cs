@@ -498,7 +498,21 @@ public static class BitmapFamily
     /// <summary>Redis's bitfieldGeneric: parses every operation, then looks the key up once and runs them in order.</summary>
     private static void BitFieldGeneric(CommandContext ctx, bool readOnlyCommand)
     {
-        var ops = new List<FieldOp>();
+        // At most one operation per two arguments after the key; pooled so the hot path allocates nothing.
+        var ops = ArrayPool<FieldOp>.Shared.Rent(Math.Max(1, (ctx.ArgCount - 2) / 2));
+        try
+        {
+            BitFieldGeneric(ctx, readOnlyCommand, ops);
+        }
+        finally
+        {
+            ArrayPool<FieldOp>.Shared.Return(ops);
+        }
+    }
+
+    private static void BitFieldGeneric(CommandContext ctx, bool readOnlyCommand, FieldOp[] ops)
+    {
+        int opCount = 0;
         var overflow = BitfieldOverflow.Wrap;
         bool readOnly = true;
         ulong highestWrite = 0;
@@ -537,7 +551,7 @@ public static class BitmapFamily
                 highestWrite = Math.Max(highestWrite, offset + (ulong)bits - 1);
                 if (!ctx.TryGetLong(j + 3, out value)) return;
             }
-            ops.Add(new FieldOp { Offset = offset, Value = value, Opcode = opcode, Overflow = overflow, Bits = bits, Signed = signed });
+            ops[opCount++] = new FieldOp { Offset = offset, Value = value, Opcode = opcode, Overflow = overflow, Bits = bits, Signed = signed };
             j += opcode == FieldOpcode.Get ? 2 : 3;
         }
 
@@ -568,8 +582,8 @@ public static class BitmapFamily
             if (!LookupStringForBits(ctx, highestWrite, out rec, out _)) return;
         }
 
-        ctx.Reply.ArrayHeader(ops.Count);
-        foreach (var op in ops)
+        ctx.Reply.ArrayHeader(opCount);
+        foreach (var op in ops.AsSpan(0, opCount))
         {
             if (op.Opcode == FieldOpcode.Get)
             {
