@@ -172,6 +172,9 @@ public static class HyperLogLogFamily
                 return;
             }
             Hll.SetCachedCardinality(value, card);
+            // Redis signals the key as modified when it refreshes the cache: WATCHes on it fire.
+            var watches = ctx.ShardOf(key).Store.Watches;
+            if (watches.Any) watches.Touch(ctx.DbIndex, key);
         }
         ctx.Reply.Integer((long)card);
     }

@@ -70,6 +70,11 @@ public static class ObjectFamily
         if (type == KeyType.String)
         {
             var value = Record.Value(rec);
+            // Writers that leave Redis's encoding fixed flag the record: APPEND/SETRANGE/SETBIT/BITFIELD/BITOP/PF*
+            // raw, INCRBYFLOAT embstr (even for "3").
+            byte flags = Record.Flags(rec);
+            if ((flags & Record.RawEncodingFlag) != 0) return "raw";
+            if ((flags & Record.EmbstrEncodingFlag) != 0) return "embstr";
             if (IsIntEncoded(rec, out _)) return "int";
             return value.Length <= EmbstrLimit ? "embstr" : "raw";
         }
