@@ -22,6 +22,9 @@ internal sealed unsafe class EpollIo : IConnectionIo, IEpollClient
     private ReadOnlyMemory<byte> _sendRemaining;
     private bool _sendWaiting;
     private bool _disposed;
+    // Edge-triggered readiness: after a short read the socket is drained, and any byte arriving later raises
+    // a new edge, so the next receive waits for that event instead of spending a recv() on EAGAIN.
+    private bool _mayHaveData = true;
 
     public EpollIo(Socket socket, EpollPoller poller)
     {
@@ -38,7 +41,7 @@ internal sealed unsafe class EpollIo : IConnectionIo, IEpollClient
 
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer)
     {
-        int n = TryReceive(buffer);
+        int n = _mayHaveData ? TryReceive(buffer) : -1;
         if (n != -1) return new ValueTask<int>(n);
         _receiveBuffer = buffer;
         _receiveWaiting = true;
@@ -54,10 +57,17 @@ internal sealed unsafe class EpollIo : IConnectionIo, IEpollClient
         while (true)
         {
             nint n = Libc.recv(_fd, p, buffer.Length, 0);
-            if (n >= 0) return (int)n;
+            if (n > 0)
+            {
+                _mayHaveData = n == buffer.Length;
+                return (int)n;
+            }
+            if (n == 0) return 0;
             int errno = Marshal.GetLastPInvokeError();
             if (errno == Libc.EIntr) continue;
-            return errno == Libc.EAgain ? -1 : 0;
+            if (errno != Libc.EAgain) return 0;
+            _mayHaveData = false;
+            return -1;
         }
     }
 
@@ -100,7 +110,8 @@ internal sealed unsafe class EpollIo : IConnectionIo, IEpollClient
 
     public void OnEvents(uint events)
     {
-        if (_receiveWaiting)
+        if ((events & (Libc.EpollIn | Libc.EpollRdHup | Libc.EpollHup | Libc.EpollErr)) != 0) _mayHaveData = true;
+        if (_receiveWaiting && _mayHaveData)
         {
             int n = TryReceive(_receiveBuffer);
             if (n != -1)
