@@ -72,8 +72,19 @@ public sealed partial class BatchExecutor
 
     private sealed class ResumeWork(BatchExecutor owner) : IShardWork
     {
-        public void Execute(Shard shard) => owner._resumeSignal.SetResult(true);
+        public void Execute(Shard shard)
+        {
+            if (owner._awaitingReply)
+            {
+                owner._awaitingReply = false;
+                shard.RepliesPending--;
+            }
+            owner._resumeSignal.SetResult(true);
+        }
     }
+
+    // Set while a run waits for other shards' replies and counted in the home shard's RepliesPending.
+    private bool _awaitingReply;
 
     /// <summary>True while replies must be produced one command at a time (CLIENT REPLY OFF/SKIP).</summary>
     public Func<bool>? SerialReplies { get; set; }
@@ -262,6 +273,11 @@ public sealed partial class BatchExecutor
         int participants = System.Numerics.BitOperations.PopCount(remote);
         _runDirect = local is null && participants == 1;
         Suspend(Suspension.Run);
+        if (local is not null)
+        {
+            _awaitingReply = true;
+            local.RepliesPending++;
+        }
         _completion.Start(participants);
         for (ulong m = remote; m != 0; m &= m - 1)
         {
