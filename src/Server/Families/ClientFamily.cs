@@ -448,7 +448,7 @@ public static class ClientFamily
             }
             if (optIn && optOut)
             {
-                ctx.Error("ERR You can't use both OPTIN and OPTOUT");
+                ctx.Error("ERR You can't specify both OPTIN mode and OPTOUT mode");
                 return;
             }
             if ((optIn && t.OptOut) || (optOut && t.OptIn))
