@@ -30,6 +30,9 @@ public sealed class RespConnection : IDisposable
         _socket = socket;
     }
 
+    /// <summary>The local TCP port (how the server lists this client in CLIENT LIST addr=).</summary>
+    public int LocalPort => (_socket.LocalEndPoint as IPEndPoint)?.Port ?? 0;
+
     /// <summary>True once the server closed the connection or the stream lost sync.</summary>
     public bool IsBroken { get; private set; }
 

@@ -244,9 +244,55 @@ public sealed class ScriptRunner : IDisposable
                 return c.SendAndCollect(raw, CollectTiming.Default);
             }
 
+            args = SubstituteClientIds(args!);
+
             return collect
                 ? c.SendAndCollect(RespConnection.Encode(args!), CollectTiming.Default)
                 : c.Command(args!, ReplyTimeout);
+        }
+
+        /// <summary>
+        /// An argument "@id:N" becomes this side's client id of connection N (found in CLIENT LIST, asked on a
+        /// helper connection, by its local port, so it works whatever state connection N is in), so scripts
+        /// can name clients (CLIENT TRACKING REDIRECT, CLIENT KILL ID).
+        /// </summary>
+        private byte[][] SubstituteClientIds(byte[][] args)
+        {
+            byte[][]? result = null;
+            for (var i = 0; i < args.Length; i++)
+            {
+                var text = Encoding.ASCII.GetString(args[i]);
+                if (!text.StartsWith("@id:", StringComparison.Ordinal) || !int.TryParse(text[4..], out var n))
+                {
+                    continue;
+                }
+
+                result ??= (byte[][])args.Clone();
+                result[i] = Encoding.ASCII.GetBytes(ClientIdOf(n));
+            }
+
+            return result ?? args;
+        }
+
+        private string ClientIdOf(int conn)
+        {
+            if (!_conns.TryGetValue(conn, out var target) || target.IsBroken)
+            {
+                Execute(conn, ["PING"u8.ToArray()], null, collect: false);
+                target = _conns[conn];
+            }
+
+            var reply = Execute(0, ["CLIENT"u8.ToArray(), "LIST"u8.ToArray()], null, collect: false);
+            var needle = $" addr=127.0.0.1:{target.LocalPort} ";
+            foreach (var line in Encoding.ASCII.GetString(reply.Bytes).Split('\n'))
+            {
+                if (line.Contains(needle, StringComparison.Ordinal) && line.IndexOf("id=", StringComparison.Ordinal) is var at and >= 0)
+                {
+                    return line[(at + 3)..].Split(' ')[0];
+                }
+            }
+
+            return "0";
         }
 
         public void CloseAll()

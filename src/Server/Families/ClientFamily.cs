@@ -30,6 +30,9 @@ public static class ClientFamily
             Declare.Local("NO-EVICT", 3, Admin, AdminConn, NoEvict, "Sets the client eviction mode of the connection.", "7.0.0"),
             Declare.Local("NO-TOUCH", 3, Conn, SlowConn, NoTouch, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "7.2.0"),
             Declare.Local("GETREDIR", 2, Conn, SlowConn, GetRedir, "Returns the client ID to which the connection's tracking notifications are redirected.", "6.0.0"),
+            Declare.Local("TRACKING", -3, Conn, SlowConn, Tracking, "Controls server-assisted client-side caching for the connection.", "6.0.0"),
+            Declare.Local("CACHING", 3, Conn, SlowConn, Caching, "Instructs the server whether to track the keys in the next request.", "6.0.0"),
+            Declare.Local("TRACKINGINFO", 2, Conn, SlowConn, TrackingInfo, "Returns information about server-assisted client-side caching for the connection.", "6.2.0"),
             Declare.Local("UNBLOCK", -3, Admin, AdminConn, Unblock, "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0"),
             Declare.Local("HELP", 2, CommandFlags.Loading | CommandFlags.Stale, SlowConn, Help, "Returns helpful text about the different subcommands.", "5.0.0"),
         ], since: "2.4.0", group: "connection"),
@@ -142,17 +145,20 @@ public static class ClientFamily
           .Append(" idle=").Append((now - c.LastInteractionTicks) / 1000)
           .Append(" flags=").Append(c.FlagsText)
           .Append(" db=").Append(c.DbIndex)
-          .Append(" sub=0 psub=0 ssub=0 multi=-1")
+          .Append(" sub=").Append(c.Subscriptions.Channels.Count)
+          .Append(" psub=").Append(c.Subscriptions.Patterns.Count)
+          .Append(" ssub=").Append(c.Subscriptions.ShardChannels.Count)
+          .Append(" multi=-1")
           .Append(" qbuf=").Append(c.QueryBufferLength)
           .Append(" qbuf-free=").Append(c.QueryBufferFree)
           .Append(" argv-mem=0 multi-mem=0")
           .Append(" rbs=").Append(c.OutputCapacity)
           .Append(" rbp=").Append(c.OutputCapacity)
-          .Append(" obl=0 oll=0 omem=0")
+          .Append(" obl=0 oll=0 omem=").Append(c.PendingPushBytes)
           .Append(" tot-mem=").Append(c.QueryBufferCapacity + c.OutputCapacity)
           .Append(" events=r")
           .Append(" cmd=").Append(c.LastCommand)
-          .Append(" user=default redir=-1")
+          .Append(" user=default redir=").Append(c.Tracking.On ? c.Tracking.Redirect : -1)
           .Append(" resp=").Append(c.Protocol);
     }
 
@@ -196,7 +202,12 @@ public static class ClientFamily
                 ctx.Error($"ERR Unknown client type '{CString(ctx.Arg(3))}'");
                 return;
             }
-            clients = type == 0 ? host.Clients.All : [];
+            clients = type switch
+            {
+                0 => host.Clients.All.Where(c => !c.PubSubMode),
+                2 => host.Clients.All.Where(c => c.PubSubMode),
+                _ => [],
+            };
         }
         else
         {
@@ -279,7 +290,7 @@ public static class ClientFamily
         {
             if (addr is not null && c.RemoteAddress != addr) continue;
             if (laddr is not null && c.LocalAddress != laddr) continue;
-            if (type > 0) continue;
+            if (type >= 0 && type != (c.PubSubMode ? 2 : 0)) continue;
             if (id != 0 && c.Id != id) continue;
             if (c == self && skipMe) continue;
             if (c == self) closeSelf = true;
@@ -370,7 +381,161 @@ public static class ClientFamily
         ctx.Reply.Ok();
     }
 
-    private static void GetRedir(CommandContext ctx) => ctx.Reply.Integer(-1);
+    private static void GetRedir(CommandContext ctx)
+    {
+        var t = ctx.Conn().Tracking;
+        ctx.Reply.Integer(t.On ? t.Redirect : -1);
+    }
+
+    /// <summary>CLIENT TRACKING (ON|OFF) [REDIRECT id] [BCAST] [PREFIX p]... [OPTIN] [OPTOUT] [NOLOOP], as Redis checks it.</summary>
+    private static void Tracking(CommandContext ctx)
+    {
+        var conn = ctx.Conn();
+        var host = ctx.Host();
+        long redirect = 0;
+        bool bcast = false, optIn = false, optOut = false, noLoop = false;
+        var prefixes = new List<byte[]>();
+        for (int j = 3; j < ctx.ArgCount; j++)
+        {
+            bool more = ctx.ArgCount - 1 - j > 0;
+            if (ctx.ArgIs(j, "REDIRECT"u8) && more)
+            {
+                j++;
+                if (redirect != 0)
+                {
+                    ctx.Error("ERR A client can only redirect to a single other client");
+                    return;
+                }
+                if (!ctx.TryGetLong(j, out redirect)) return;
+                if (host.Clients.Find(redirect) is null)
+                {
+                    ctx.Error("ERR The client ID you want redirect to does not exist");
+                    return;
+                }
+            }
+            else if (ctx.ArgIs(j, "BCAST"u8)) bcast = true;
+            else if (ctx.ArgIs(j, "OPTIN"u8)) optIn = true;
+            else if (ctx.ArgIs(j, "OPTOUT"u8)) optOut = true;
+            else if (ctx.ArgIs(j, "NOLOOP"u8)) noLoop = true;
+            else if (ctx.ArgIs(j, "PREFIX"u8) && more)
+            {
+                j++;
+                prefixes.Add(ctx.Arg(j).ToArray());
+            }
+            else
+            {
+                ctx.SyntaxError();
+                return;
+            }
+        }
+        var t = conn.Tracking;
+        if (ctx.ArgIs(2, "ON"u8))
+        {
+            if (!bcast && prefixes.Count > 0)
+            {
+                ctx.Error("ERR PREFIX option requires BCAST mode to be enabled");
+                return;
+            }
+            if (t.On && t.Bcast != bcast)
+            {
+                ctx.Error("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
+                return;
+            }
+            if (bcast && (optIn || optOut))
+            {
+                ctx.Error("ERR OPTIN and OPTOUT are not compatible with BCAST");
+                return;
+            }
+            if (optIn && optOut)
+            {
+                ctx.Error("ERR You can't specify both OPTIN mode and OPTOUT mode");
+                return;
+            }
+            if ((optIn && t.OptOut) || (optOut && t.OptIn))
+            {
+                ctx.Error("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
+                return;
+            }
+            if (bcast && PubSub.ClientTracker.PrefixCollision(conn, prefixes) is { } collision)
+            {
+                ctx.Error(collision);
+                return;
+            }
+            host.Tracker.Enable(conn, redirect, bcast, optIn, optOut, noLoop, prefixes);
+        }
+        else if (ctx.ArgIs(2, "OFF"u8)) host.Tracker.Disable(conn);
+        else
+        {
+            ctx.SyntaxError();
+            return;
+        }
+        ctx.Reply.Ok();
+    }
+
+    private static void Caching(CommandContext ctx)
+    {
+        var t = ctx.Conn().Tracking;
+        if (!t.On)
+        {
+            ctx.Error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
+            return;
+        }
+        if (ctx.ArgIs(2, "YES"u8))
+        {
+            if (!t.OptIn)
+            {
+                ctx.Error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+                return;
+            }
+        }
+        else if (ctx.ArgIs(2, "NO"u8))
+        {
+            if (!t.OptOut)
+            {
+                ctx.Error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+                return;
+            }
+        }
+        else
+        {
+            ctx.SyntaxError();
+            return;
+        }
+        t.Caching = true;
+        ctx.Reply.Ok();
+    }
+
+    private static void TrackingInfo(CommandContext ctx)
+    {
+        var t = ctx.Conn().Tracking;
+        var w = ctx.Reply;
+        w.MapHeader(3);
+        w.Bulk("flags"u8);
+        var flags = new List<string> { t.On ? "on" : "off" };
+        if (t.On)
+        {
+            if (t.Bcast) flags.Add("bcast");
+            if (t.OptIn)
+            {
+                flags.Add("optin");
+                if (t.Caching) flags.Add("caching-yes");
+            }
+            if (t.OptOut)
+            {
+                flags.Add("optout");
+                if (t.Caching) flags.Add("caching-no");
+            }
+            if (t.NoLoop) flags.Add("noloop");
+            if (t.BrokenRedirect) flags.Add("broken_redirect");
+        }
+        w.SetHeader(flags.Count);
+        foreach (var f in flags) w.Bulk(f);
+        w.Bulk("redirect"u8);
+        w.Integer(t.On ? t.Redirect : -1);
+        w.Bulk("prefixes"u8);
+        w.ArrayHeader(t.Prefixes.Count);
+        foreach (var p in t.Prefixes) w.Bulk(p);
+    }
 
     private static void Unblock(CommandContext ctx)
     {

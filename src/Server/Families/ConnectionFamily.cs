@@ -24,6 +24,13 @@ public static class ConnectionFamily
     private static void Ping(CommandContext ctx)
     {
         if (ctx.ArgCount > 2) ctx.Error(Errors.WrongArity("ping"));
+        else if (ctx.Session.PubSubMode && ctx.Session.Protocol == 2)
+        {
+            // A RESP2 subscriber can only read pushes: PING replies in the message shape.
+            ctx.Reply.ArrayHeader(2);
+            ctx.Reply.Bulk("pong"u8);
+            ctx.Reply.Bulk(ctx.ArgCount == 2 ? ctx.Arg(1) : ReadOnlySpan<byte>.Empty);
+        }
         else if (ctx.ArgCount == 2) ctx.Reply.Bulk(ctx.Arg(1));
         else ctx.Reply.SimpleString("PONG"u8);
     }

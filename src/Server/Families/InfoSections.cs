@@ -191,7 +191,7 @@ public static class InfoSections
         Field(sb, "client_recent_max_input_buffer", maxIn);
         Field(sb, "client_recent_max_output_buffer", maxOut);
         Field(sb, "blocked_clients", host.Clients.All.Count(c => c.IsBlocked));
-        Field(sb, "tracking_clients", 0);
+        Field(sb, "tracking_clients", host.Tracker.TrackingClients);
         Field(sb, "clients_in_timeout_table", 0);
     }
 
@@ -371,9 +371,9 @@ public static class InfoSections
         Field(sb, "current_eviction_exceeded_time", 0);
         Field(sb, "keyspace_hits", hits);
         Field(sb, "keyspace_misses", misses);
-        Field(sb, "pubsub_channels", 0);
-        Field(sb, "pubsub_patterns", 0);
-        Field(sb, "pubsubshard_channels", 0);
+        Field(sb, "pubsub_channels", host.PubSub.ChannelCount);
+        Field(sb, "pubsub_patterns", host.PubSub.PatternCount);
+        Field(sb, "pubsubshard_channels", host.PubSub.ShardChannelCount);
         Field(sb, "latest_fork_usec", 0);
         Field(sb, "total_forks", 0);
         Field(sb, "migrate_cached_sockets", 0);
@@ -384,9 +384,9 @@ public static class InfoSections
         Field(sb, "active_defrag_key_misses", 0);
         Field(sb, "total_active_defrag_time", 0);
         Field(sb, "current_active_defrag_time", 0);
-        Field(sb, "tracking_total_keys", 0);
-        Field(sb, "tracking_total_items", 0);
-        Field(sb, "tracking_total_prefixes", 0);
+        Field(sb, "tracking_total_keys", host.Tracker.TotalKeys);
+        Field(sb, "tracking_total_items", host.Tracker.TotalItems);
+        Field(sb, "tracking_total_prefixes", host.Tracker.TotalPrefixes);
         Field(sb, "unexpected_error_replies", 0);
         Field(sb, "total_error_replies", Interlocked.Read(ref st.TotalErrorReplies));
         Field(sb, "dump_payload_sanitizations", 0);

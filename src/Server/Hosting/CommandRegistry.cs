@@ -17,5 +17,6 @@ public static class CommandRegistry
         table.AddRange(CommandFamily.Commands());
         table.AddRange(ServerFamily.Commands());
         table.AddRange(DebugFamily.Commands());
+        table.AddRange(PubSubFamily.Commands());
     }
 }

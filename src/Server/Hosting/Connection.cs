@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using TdbPlus.Resp;
 using TdbPlus.Shards.Commands;
 using TdbPlus.Shards.Engine;
@@ -27,8 +26,18 @@ public sealed class Connection : ClientSession
     private bool _skipNext;
     private bool _skipThis;
     private volatile bool _killed;
-    private Channel<byte[]>? _pushes;
+    private volatile bool _monitor;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
+    // Out-of-band output (MONITOR lines, Pub/Sub messages, tracking invalidations), queued from any thread.
+    private readonly object _pushLock = new();
+    private readonly List<byte[]> _pushQueue = [];
+    private volatile bool _pushCapable;
+    private bool _inBatch;
+    private int _pushCut;
+    private bool _drainScheduled;
+    private long _pendingPushBytes;
+    private long _softLimitSince;
+    private readonly IShardWork? _drainWork;
     private readonly Shard? _home;
     // Thread-per-core: sends are chained on the home shard thread, so the connection never leaves it.
     private Task _sendTail = Task.CompletedTask;
@@ -53,7 +62,14 @@ public sealed class Connection : ClientSession
             Hooks = host.Hooks,
         };
         Fd = io.Fd;
+        if (home is not null) _drainWork = new DrainWork(this);
     }
+
+    /// <summary>Channels, patterns and shard channels this client is subscribed to; guarded by the hub's lock.</summary>
+    public PubSub.Subscriptions Subscriptions { get; } = new();
+
+    /// <summary>CLIENT TRACKING state.</summary>
+    public PubSub.TrackingState Tracking { get; } = new();
 
     public ServerHost Host => _host;
 
@@ -81,7 +97,10 @@ public sealed class Connection : ClientSession
     public long Fd { get; }
 
     /// <summary>In MONITOR mode: receives a line per command run by any client.</summary>
-    public bool IsMonitor => _pushes is not null;
+    public bool IsMonitor => _monitor;
+
+    /// <summary>Out-of-band bytes queued or being sent (CLIENT LIST omem, output buffer limits).</summary>
+    public long PendingPushBytes => Interlocked.Read(ref _pendingPushBytes);
 
     /// <summary>The reply writer, for handlers that must know the connection's protocol.</summary>
     internal RespWriter Output => _out;
@@ -98,14 +117,183 @@ public sealed class Connection : ClientSession
     public void StopMonitor()
     {
         _startMonitor = false;
-        if (_pushes is null) return;
+        if (!_monitor) return;
+        _monitor = false;
         _host.Observer.RemoveMonitor(this);
-        _pushes.Writer.TryComplete();
-        _pushes = null;
     }
 
-    /// <summary>Queues bytes to send outside the request/reply cycle (MONITOR lines); thread-safe.</summary>
-    public void SendAsync(byte[] data) => _pushes?.Writer.TryWrite(data);
+    /// <summary>MONITOR lines: see <see cref="Push"/>.</summary>
+    public void SendAsync(byte[] data) => Push(data);
+
+    /// <summary>
+    /// Queues bytes to send outside the request/reply cycle (MONITOR lines, Pub/Sub messages, invalidations);
+    /// thread-safe, in call order. While the connection runs a batch they wait and go out right after its
+    /// replies; otherwise the home shard (or the thread pool) sends them. A client whose queued bytes pass its
+    /// class's client-output-buffer-limit is disconnected, as Redis does.
+    /// </summary>
+    public void Push(byte[] data)
+    {
+        if (_killed) return;
+        bool schedule = false, overLimit;
+        lock (_pushLock)
+        {
+            _pushCapable = true;
+            _pushQueue.Add(data);
+            _pendingPushBytes += data.Length;
+            overLimit = OverOutputLimit();
+            if (!_inBatch && !_drainScheduled)
+            {
+                _drainScheduled = true;
+                schedule = true;
+            }
+        }
+        if (overLimit)
+        {
+            CloseForOutputLimit();
+            return;
+        }
+        if (schedule) ScheduleDrain();
+    }
+
+    /// <summary>checkClientOutputBufferLimits over the queued bytes; under <see cref="_pushLock"/>.</summary>
+    private bool OverOutputLimit()
+    {
+        var limits = _host.OutputLimits;
+        int cls = PubSubMode ? Shards.Config.OutputBufferLimits.PubSub : Shards.Config.OutputBufferLimits.Normal;
+        long used = _pendingPushBytes;
+        long hard = limits.Hard[cls], soft = limits.Soft[cls];
+        if (hard > 0 && used >= hard) return true;
+        if (soft > 0 && used >= soft)
+        {
+            long now = Environment.TickCount64;
+            if (_softLimitSince == 0)
+            {
+                _softLimitSince = now;
+                return false;
+            }
+            return (now - _softLimitSince) / 1000 > limits.SoftSeconds[cls];
+        }
+        _softLimitSince = 0;
+        return false;
+    }
+
+    private int _closingForLimit;
+
+    private void CloseForOutputLimit()
+    {
+        if (Interlocked.Exchange(ref _closingForLimit, 1) != 0) return;
+        lock (_pushLock)
+        {
+            _pushQueue.Clear();
+        }
+        _host.Log.Warning($"Client id={Id} addr={RemoteAddress} laddr={LocalAddress} fd={Fd} name={Name ?? ""} scheduled to be closed ASAP for overcoming of output buffer limits.");
+        // Not inline: the caller may be delivering under the hub's lock.
+        ThreadPool.UnsafeQueueUserWorkItem(static c => c.Kill(), this, preferLocal: false);
+    }
+
+    private void ScheduleDrain()
+    {
+        if (_drainWork is not null) _home!.Post(_drainWork);
+        else ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.DrainOnPoolAsync(), this, preferLocal: false);
+    }
+
+    /// <summary>Takes every queued push (from <paramref name="from"/>) into one buffer; under <see cref="_pushLock"/>.</summary>
+    private byte[]? TakePushes(int from)
+    {
+        int count = _pushQueue.Count - from;
+        if (count <= 0) return null;
+        byte[] chunk;
+        if (count == 1) chunk = _pushQueue[from];
+        else
+        {
+            int total = 0;
+            for (int i = from; i < _pushQueue.Count; i++) total += _pushQueue[i].Length;
+            chunk = new byte[total];
+            int at = 0;
+            for (int i = from; i < _pushQueue.Count; i++)
+            {
+                _pushQueue[i].CopyTo(chunk, at);
+                at += _pushQueue[i].Length;
+            }
+        }
+        _pushQueue.RemoveRange(from, count);
+        return chunk;
+    }
+
+    private void PushesSent(int bytes)
+    {
+        lock (_pushLock)
+        {
+            _pendingPushBytes -= bytes;
+            OverOutputLimit();
+        }
+    }
+
+    /// <summary>Sends queued pushes on the home shard thread, chained after every earlier send.</summary>
+    private sealed class DrainWork(Connection owner) : IShardWork
+    {
+        public void Execute(Shard shard)
+        {
+            byte[]? chunk;
+            lock (owner._pushLock)
+            {
+                owner._drainScheduled = false;
+                if (owner._inBatch) return;
+                chunk = owner.TakePushes(0);
+            }
+            if (chunk is null) return;
+            owner._sendTail = owner.SendPushesAfter(owner._sendTail, chunk);
+        }
+    }
+
+    private async Task SendPushesAfter(Task previous, byte[] chunk)
+    {
+        try
+        {
+            await previous.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The earlier send reported the failure.
+        }
+        try
+        {
+            await SendAllAsync(chunk).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            Kill();
+            return;
+        }
+        PushesSent(chunk.Length);
+    }
+
+    /// <summary>The portable transport: sends queued pushes under the send lock.</summary>
+    private async Task DrainOnPoolAsync()
+    {
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            byte[]? chunk;
+            lock (_pushLock)
+            {
+                _drainScheduled = false;
+                if (_inBatch) return;
+                chunk = TakePushes(0);
+            }
+            if (chunk is null) return;
+            await SendAllAsync(chunk).ConfigureAwait(false);
+            PushesSent(chunk.Length);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            Kill();
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
 
     /// <summary>CLIENT LIST flags= letters.</summary>
     public string FlagsText
@@ -114,7 +302,11 @@ public sealed class Connection : ClientSession
         {
             var f = new System.Text.StringBuilder(4);
             if (IsMonitor) f.Append('O');
+            if (PubSubMode) f.Append('P');
             if (IsBlocked) f.Append('b');
+            if (Tracking.On) f.Append('t');
+            if (Tracking.On && Tracking.BrokenRedirect) f.Append('R');
+            if (Tracking.On && Tracking.Bcast) f.Append('B');
             if (CloseAfterReply) f.Append('c');
             if (NoEvict) f.Append('e');
             if (NoTouch) f.Append('T');
@@ -168,7 +360,10 @@ public sealed class Connection : ClientSession
         finally
         {
             StopMonitor();
+            _host.PubSub.UnsubscribeAll(this);
+            _host.Tracker.Disable(this);
             _host.Clients.Remove(this);
+            lock (_pushLock) _pushQueue.Clear();
             _io.Dispose();
         }
     }
@@ -185,6 +380,12 @@ public sealed class Connection : ClientSession
             Interlocked.Add(ref _host.Stats.NetInputBytes, n);
             LastInteractionTicks = Environment.TickCount64;
             string? protocolError = ParseAvailable(ref pos);
+            // Pushes that arrive from here on wait for this batch's replies (see Push).
+            lock (_pushLock)
+            {
+                _inBatch = true;
+                _pushCut = _pushQueue.Count;
+            }
             if (_batch.Count > 0)
             {
                 _batch.Buffer = _buffer;
@@ -205,10 +406,9 @@ public sealed class Connection : ClientSession
             if (_startMonitor)
             {
                 _startMonitor = false;
-                if (_pushes is null)
+                if (!_monitor)
                 {
-                    _pushes = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
-                    _ = PumpAsync(_pushes.Reader);
+                    _monitor = true;
                     _host.Observer.AddMonitor(this);
                 }
             }
@@ -242,19 +442,60 @@ public sealed class Connection : ClientSession
         }
     }
 
+    /// <summary>
+    /// Sends the batch's replies, with the pushes queued before the batch started ahead of them and those
+    /// queued while it ran after them; then lets the drain send later pushes on its own.
+    /// </summary>
     private async ValueTask FlushAsync()
     {
-        if (_out.Length == 0) return;
-        // A MONITOR feed (or one just stopped by RESET, still sending) shares the socket: order the sends.
-        bool shared = _pushes is not null || !_sendTail.IsCompleted || _sendLock.CurrentCount == 0;
+        if (_host.Tracker.BroadcastPending) _host.Tracker.FlushBroadcast();
+        byte[]? before = null, after = null;
+        if (_pushCapable)
+        {
+            lock (_pushLock)
+            {
+                after = TakePushes(Math.Min(_pushCut, _pushQueue.Count));
+                before = TakePushes(0);
+            }
+        }
+        try
+        {
+            if (_out.Length > 0 || before is not null || after is not null) await SendOrderedAsync(before, after).ConfigureAwait(false);
+        }
+        finally
+        {
+            bool schedule = false;
+            lock (_pushLock)
+            {
+                _inBatch = false;
+                if (_pushQueue.Count > 0 && !_drainScheduled)
+                {
+                    _drainScheduled = true;
+                    schedule = true;
+                }
+            }
+            if (schedule) ScheduleDrain();
+        }
+        _out.Clear();
+        _out.Trim(1024 * 1024);
+        if (before is not null) PushesSent(before.Length);
+        if (after is not null) PushesSent(after.Length);
+    }
+
+    private async ValueTask SendOrderedAsync(byte[]? before, byte[]? after)
+    {
+        // Out-of-band output (or a drain still sending) shares the socket: order the sends.
+        bool shared = _pushCapable || !_sendTail.IsCompleted || _sendLock.CurrentCount == 0;
         if (!shared)
         {
             await SendAllAsync(_out.WrittenMemory).ConfigureAwait(false);
         }
         else if (_home is not null)
         {
-            // MONITOR lines are sent by the same chain on this thread: replies and lines never interleave.
-            _sendTail = SendAfter(_sendTail, _out.WrittenMemory);
+            // Drained pushes are sent by the same chain on this thread: replies and pushes never interleave.
+            if (before is not null) _sendTail = SendAfter(_sendTail, before);
+            if (_out.Length > 0) _sendTail = SendAfter(_sendTail, _out.WrittenMemory);
+            if (after is not null) _sendTail = SendAfter(_sendTail, after);
             await _sendTail.ConfigureAwait(false);
         }
         else
@@ -262,15 +503,15 @@ public sealed class Connection : ClientSession
             await _sendLock.WaitAsync().ConfigureAwait(false);
             try
             {
-                await SendAllAsync(_out.WrittenMemory).ConfigureAwait(false);
+                if (before is not null) await SendAllAsync(before).ConfigureAwait(false);
+                if (_out.Length > 0) await SendAllAsync(_out.WrittenMemory).ConfigureAwait(false);
+                if (after is not null) await SendAllAsync(after).ConfigureAwait(false);
             }
             finally
             {
                 _sendLock.Release();
             }
         }
-        _out.Clear();
-        _out.Trim(1024 * 1024);
     }
 
     /// <summary>Sends <paramref name="data"/> once <paramref name="previous"/> is sent; home-thread only.</summary>
@@ -287,62 +528,10 @@ public sealed class Connection : ClientSession
         await SendAllAsync(data).ConfigureAwait(false);
     }
 
-    /// <summary>Queues a send on the home shard thread and completes when it is done.</summary>
-    private sealed class HomeSend(Connection owner, ReadOnlyMemory<byte> data) : IShardWork
-    {
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Execute(Shard shard)
-        {
-            owner._sendTail = owner.SendAfter(owner._sendTail, data);
-            owner._sendTail.ContinueWith(static (t, state) =>
-            {
-                var done = (TaskCompletionSource)state!;
-                if (t.Exception is { } ex) done.TrySetException(ex.InnerExceptions);
-                else done.TrySetResult();
-            }, Done, TaskContinuationOptions.ExecuteSynchronously);
-        }
-    }
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data)
     {
         await _io.SendAsync(data).ConfigureAwait(false);
         Interlocked.Add(ref _host.Stats.NetOutputBytes, data.Length);
-    }
-
-    /// <summary>Sends queued MONITOR lines, many per send, until the feed stops or the client goes.</summary>
-    private async Task PumpAsync(ChannelReader<byte[]> reader)
-    {
-        var buffer = new System.IO.MemoryStream();
-        try
-        {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
-            {
-                buffer.SetLength(0);
-                while (buffer.Length < 256 * 1024 && reader.TryRead(out var item)) buffer.Write(item);
-                if (buffer.Length == 0) continue;
-                var chunk = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-                if (_home is { } home)
-                {
-                    var send = new HomeSend(this, chunk);
-                    home.Post(send);
-                    await send.Done.Task.ConfigureAwait(false);
-                    continue;
-                }
-                await _sendLock.WaitAsync().ConfigureAwait(false);
-                try
-                {
-                    await SendAllAsync(chunk).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _sendLock.Release();
-                }
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            Kill();
-        }
     }
 
     private void Compact(ref int pos)
@@ -381,6 +570,8 @@ public sealed class Connection : ClientSession
     {
         StopMonitor();
         Transaction.Reset();
+        _host.PubSub.UnsubscribeAll(this);
+        _host.Tracker.Disable(this);
         DbIndex = 0;
         Protocol = 2;
         _out.Protocol = 2;

@@ -28,6 +28,12 @@ public sealed class ServerHost : IDisposable
         Commands = new CommandTable();
         Observer = new ServerObserver(this);
         Hooks = new ExecutionHooks(Observer);
+        PubSub = new PubSub.PubSubHub(this);
+        Tracker = new PubSub.ClientTracker(this);
+        Engine.Events.Sink = PubSub;
+        Hooks.AfterCommand = Tracker.AfterCommand;
+        OutputLimits = config.OutputLimits;
+        config["client-output-buffer-limit"].Changed += _ => OutputLimits = config.OutputLimits;
         CommandRegistry.RegisterAll(Commands, this);
         Hooks.SlowLogSlowerThanUs = config["slowlog-log-slower-than"].NumericValue;
         config["slowlog-log-slower-than"].Changed += d => Hooks.SlowLogSlowerThanUs = d.NumericValue;
@@ -58,6 +64,15 @@ public sealed class ServerHost : IDisposable
     public string ReplId { get; }
 
     public ServerObserver Observer { get; }
+
+    /// <summary>Channels, patterns and shard channels with their subscribers; keyspace notifications.</summary>
+    public PubSub.PubSubHub PubSub { get; }
+
+    /// <summary>CLIENT TRACKING: tracked keys, BCAST prefixes, invalidations.</summary>
+    public PubSub.ClientTracker Tracker { get; }
+
+    /// <summary>client-output-buffer-limit as parsed.</summary>
+    public OutputBufferLimits OutputLimits { get; private set; }
 
     public ExecutionHooks Hooks { get; }
 

@@ -29,6 +29,13 @@ public class ClientSession
     /// <summary>False inside MULTI/EXEC and scripts: blocking commands then time out at once, as in Redis.</summary>
     public bool BlockingAllowed { get; set; } = true;
 
+    /// <summary>Subscribed to channels, patterns or shard channels (Redis's CLIENT_PUBSUB): in RESP2 only
+    /// (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT and RESET may run.</summary>
+    public bool PubSubMode { get; set; }
+
+    /// <summary>The server wants <c>ExecutionHooks.AfterCommand</c> after each command (CLIENT TRACKING).</summary>
+    public bool AfterCommandHook { get; set; }
+
     /// <summary>The last command's full name (CLIENT LIST cmd=).</summary>
     public string LastCommand { get; set; } = "NULL";
 }

@@ -117,6 +117,32 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
     public Database Db(ReadOnlySpan<byte> key, int dbIndex) =>
         LocalShard is { } s ? s.Databases[dbIndex] : Engine.Db(key, dbIndex);
 
+    /// <summary>
+    /// The key event hook every write calls once per changed key, as Redis's notifyKeyspaceEvent +
+    /// signalModifiedKey: publishes the keyspace notification when its class is enabled and invalidates the
+    /// key for tracking clients. One field read when nobody listens.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key)
+    {
+        var events = Engine.Events;
+        if (events.Mask != 0) events.Emit(type, eventName, key, DbIndex, Session, Reply);
+    }
+
+    /// <summary><see cref="Notify(NotifyClass, string, ReadOnlySpan{byte})"/> for a key in another database (MOVE, COPY DB).</summary>
+    public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbIndex)
+    {
+        var events = Engine.Events;
+        if (events.Mask != 0) events.Emit(type, eventName, key, dbIndex, Session, Reply);
+    }
+
+    /// <summary>FLUSHDB (this db) / FLUSHALL (-1): tracking clients drop every cached key.</summary>
+    public void NotifyFlushed(int dbIndex)
+    {
+        var events = Engine.Events;
+        if ((events.Mask & KeyspaceEvents.TrackingBit) != 0) events.Sink?.Flushed(dbIndex, Session);
+    }
+
     public void Error(string message)
     {
         Failed = true;

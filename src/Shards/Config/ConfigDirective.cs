@@ -1,5 +1,8 @@
 namespace TdbPlus.Shards.Config;
 
+/// <summary>Reads a directive with its own syntax: the canonical text CONFIG GET shows, or Redis's error.</summary>
+public delegate bool CustomConfigParser(string text, out string canonical, out string? error);
+
 /// <summary>
 /// One configuration directive: the single declaration read by the config file, the command line,
 /// CONFIG GET/SET and CONFIG REWRITE.
@@ -7,8 +10,10 @@ namespace TdbPlus.Shards.Config;
 public sealed class ConfigDirective
 {
     public ConfigDirective(string name, ConfigKind kind, string defaultValue, bool mutable,
-        long min = long.MinValue, long max = long.MaxValue, string[]? enumValues = null, string[]? aliases = null)
+        long min = long.MinValue, long max = long.MaxValue, string[]? enumValues = null, string[]? aliases = null,
+        CustomConfigParser? parser = null)
     {
+        Parser = parser;
         Name = name;
         Kind = kind;
         DefaultValue = defaultValue;
@@ -31,6 +36,9 @@ public sealed class ConfigDirective
     public string[] EnumValues { get; }
     public string[] Aliases { get; }
 
+    /// <summary>A String directive with its own syntax (notify-keyspace-events, client-output-buffer-limit), or null.</summary>
+    public CustomConfigParser? Parser { get; }
+
     /// <summary>Canonical text as CONFIG GET shows it.</summary>
     public string Value { get; private set; }
 
@@ -43,6 +51,13 @@ public sealed class ConfigDirective
     /// <summary>Validates and stores <paramref name="text"/>; on failure returns Redis's reason text.</summary>
     public bool TrySet(string text, out string? error)
     {
+        if (Parser is { } parser)
+        {
+            if (!parser(text, out string canonical, out error)) return false;
+            Value = canonical;
+            Changed?.Invoke(this);
+            return true;
+        }
         if (!ConfigParsing.TryParse(this, text, out long numeric, out error)) return false;
         NumericValue = numeric;
         Value = ConfigParsing.Canonical(this, text, numeric);

@@ -37,7 +37,10 @@ public sealed class ServerConfig
         Add(new("appendonly", ConfigKind.Bool, "no", true));
         Add(new("appendfsync", ConfigKind.Enum, "everysec", true, enumValues: ["always", "everysec", "no"]));
         Add(new("appendfilename", ConfigKind.String, "appendonly.aof", false));
-        Add(new("notify-keyspace-events", ConfigKind.String, "", true));
+        Add(new("notify-keyspace-events", ConfigKind.String, "", true, parser: ParseNotifyKeyspaceEvents));
+        Add(new("client-output-buffer-limit", ConfigKind.String, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+            true, parser: (string text, out string canonical, out string? error) =>
+                OutputBufferLimits.Parse(this["client-output-buffer-limit"].Value, text, out canonical, out error)));
         Add(new("lfu-log-factor", ConfigKind.Integer, "10", true, 0, int.MaxValue));
         Add(new("lfu-decay-time", ConfigKind.Integer, "1", true, 0, int.MaxValue));
         Add(new("slowlog-log-slower-than", ConfigKind.Integer, "10000", true, -1, long.MaxValue));
@@ -73,6 +76,22 @@ public sealed class ServerConfig
     public int LfuLogFactor => (int)this["lfu-log-factor"].NumericValue;
     public int LfuDecayTime => (int)this["lfu-decay-time"].NumericValue;
     public long HllSparseMaxBytes => this["hll-sparse-max-bytes"].NumericValue;
+
+    private static bool ParseNotifyKeyspaceEvents(string text, out string canonical, out string? error)
+    {
+        if (!Keyspace.KeyspaceEvents.TryParse(text, out int flags))
+        {
+            canonical = "";
+            error = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+            return false;
+        }
+        canonical = Keyspace.KeyspaceEvents.Format(flags);
+        error = null;
+        return true;
+    }
+
+    /// <summary>client-output-buffer-limit as parsed: hard/soft bytes and soft seconds per client class.</summary>
+    public OutputBufferLimits OutputLimits => OutputBufferLimits.FromText(this["client-output-buffer-limit"].Value);
 
     private void Add(ConfigDirective d)
     {

@@ -23,6 +23,9 @@ public sealed class ShardSet : IDisposable
         Shards = new Shard[count];
         for (int i = 0; i < count; i++) Shards[i] = new Shard(this, i, config.Databases);
         Eviction = new Eviction(this);
+        foreach (var s in Shards) s.Store.Events = Events;
+        ApplyNotifyFlags();
+        config["notify-keyspace-events"].Changed += _ => ApplyNotifyFlags();
         ApplyAccessPolicy();
         config["maxmemory-policy"].Changed += _ => ApplyAccessPolicy();
         config["lfu-log-factor"].Changed += _ => ApplyAccessPolicy();
@@ -42,6 +45,9 @@ public sealed class ShardSet : IDisposable
     public ServerClock Clock { get; } = new();
 
     public Eviction Eviction { get; }
+
+    /// <summary>Key events (keyspace notifications, client tracking): one instance shared by every shard.</summary>
+    public KeyspaceEvents Events { get; } = new();
 
     public int Hz { get; private set; }
 
@@ -106,6 +112,9 @@ public sealed class ShardSet : IDisposable
     }
 
     internal void ReportFault(Shard shard, Exception ex) => Log?.Invoke($"shard {shard.Id}: {ex}");
+
+    private void ApplyNotifyFlags() =>
+        Events.NotifyFlags = KeyspaceEvents.TryParse(Config["notify-keyspace-events"].Value, out int flags) ? flags : 0;
 
     private void ApplyAccessPolicy()
     {

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using TdbPlus.Resp;
 using TdbPlus.Shards.Commands;
 using TdbPlus.Shards.Engine;
+using TdbPlus.Shards.Keyspace;
 
 namespace TdbPlus.Shards.Execution;
 
@@ -374,6 +375,12 @@ public sealed partial class BatchExecutor
             cmd.Error = Errors.NoAuth;
             return RunKind.Other;
         }
+        if (_session.PubSubMode && _session.Protocol == 2 && !AllowedWhileSubscribed(def))
+        {
+            def.RecordRejected();
+            cmd.Error = $"ERR Can't execute '{def.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+            return RunKind.Other;
+        }
         switch (def.Route)
         {
             case CommandRoute.Keys:
@@ -397,6 +404,11 @@ public sealed partial class BatchExecutor
                 return RunKind.Other;
         }
     }
+
+    /// <summary>The commands a RESP2 client in Pub/Sub mode may send.</summary>
+    private static bool AllowedWhileSubscribed(CommandDef def) =>
+        def.Parent is null && def.Spec.Name.ToUpperInvariant() is "PING" or "SUBSCRIBE" or "SSUBSCRIBE" or "UNSUBSCRIBE"
+            or "SUNSUBSCRIBE" or "PSUBSCRIBE" or "PUNSUBSCRIBE" or "QUIT" or "RESET";
 
     private RunKind RouteByKeys(CommandBatch batch, ref BatchCommand cmd, CommandSpec spec)
     {
@@ -491,6 +503,8 @@ public sealed partial class BatchExecutor
         }
         int replyStart = ctx.Reply.Length;
         long t0 = Stopwatch.GetTimestamp();
+        bool events = _engine.Events.Mask != 0;
+        if (events) KeyspaceEvents.SetCurrentCommand(_session, ctx.Reply);
         try
         {
             def.Handler!(ctx);
@@ -501,6 +515,8 @@ public sealed partial class BatchExecutor
             ctx.Error("ERR " + ex.Message.ReplaceLineEndings(" "));
             _engine.Log?.Invoke($"command {def.FullName} failed: {ex}");
         }
+        if (events) KeyspaceEvents.SetCurrentCommand(null, null);
+        if (_session.AfterCommandHook) Hooks?.AfterCommand?.Invoke(ctx);
         long us = (long)Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
         if ((def.Spec.Flags & CommandFlags.Write) != 0) TouchWatchedKeys(ctx, cmd);
         var reply = ctx.Reply;

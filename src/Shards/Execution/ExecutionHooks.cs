@@ -46,6 +46,13 @@ public sealed class ExecutionHooks
 
     public PauseGate Pause { get; } = new();
 
+    /// <summary>
+    /// Runs after each command of a session with <see cref="ClientSession.AfterCommandHook"/> set, on the thread
+    /// that ran it, with the context still bound (CLIENT TRACKING remembers keys read, replies pending
+    /// invalidations).
+    /// </summary>
+    public Action<CommandContext>? AfterCommand { get; set; }
+
     /// <summary>Whether a command that ran for <paramref name="us"/> must be reported.</summary>
     public bool Wants(long us)
     {

@@ -154,6 +154,7 @@ public static class BitmapFamily
         int bit = 7 - (int)(offset & 7);
         int old = (value[index] >> bit) & 1;
         value[index] = (byte)((value[index] & ~(1 << bit)) | ((int)on << bit));
+        ctx.Notify(NotifyClass.String, "setbit", ctx.Arg(1));
         ctx.Reply.Integer(old);
     }
 
@@ -408,7 +409,7 @@ public static class BitmapFamily
             var destDb = ctx.Db(dest);
             if (maxLength == 0)
             {
-                destDb.Delete(dest);
+                if (destDb.Delete(dest)) ctx.Notify(NotifyClass.Generic, "del", dest);
                 ctx.Reply.Integer(0);
                 return;
             }
@@ -433,6 +434,7 @@ public static class BitmapFamily
                 Compute(op, sources.AsSpan(0, count), Record.Value(target));
                 SetRaw(target);
             }
+            ctx.Notify(NotifyClass.String, "set", dest);
             ctx.Reply.Integer(length);
         }
         finally
@@ -582,6 +584,7 @@ public static class BitmapFamily
             if (!LookupStringForBits(ctx, highestWrite, out rec, out _)) return;
         }
 
+        int changes = 0;
         ctx.Reply.ArrayHeader(opCount);
         foreach (var op in ops.AsSpan(0, opCount))
         {
@@ -616,6 +619,7 @@ public static class BitmapFamily
                 {
                     ctx.Reply.Integer(reply);
                     BitOps.SetUnsigned(data, op.Offset, op.Bits, (ulong)newValue);
+                    changes++;
                 }
             }
             else
@@ -642,8 +646,11 @@ public static class BitmapFamily
                 {
                     ctx.Reply.Integer((long)reply);
                     BitOps.SetUnsigned(data, op.Offset, op.Bits, newValue);
+                    changes++;
                 }
             }
         }
+        // After the replies, as Redis: only when a SET/INCRBY was applied.
+        if (changes > 0) ctx.Notify(NotifyClass.String, "setbit", ctx.Arg(1));
     }
 }

@@ -1,5 +1,6 @@
 using TdbPlus.Resp;
 using TdbPlus.Shards.Commands;
+using TdbPlus.Shards.Keyspace;
 using TdbPlus.Shards.Storage;
 
 namespace TdbPlus.Shards.Families;
@@ -91,8 +92,16 @@ public static class ExpireFamily
             }
         }
         // A time already past deletes the key (checkAlreadyExpired); 0 would mean "no TTL" to the record.
-        if (when <= ctx.Now) db.Delete(key);
-        else db.SetExpire(rec, when);
+        if (when <= ctx.Now)
+        {
+            db.Delete(key);
+            ctx.Notify(NotifyClass.Generic, "del", key);
+        }
+        else
+        {
+            db.SetExpire(rec, when);
+            ctx.Notify(NotifyClass.Generic, "expire", key);
+        }
         ctx.Reply.Integer(1);
     }
 
@@ -159,6 +168,7 @@ public static class ExpireFamily
             return;
         }
         db.SetExpire(rec, 0);
+        ctx.Notify(NotifyClass.Generic, "persist", key);
         ctx.Reply.Integer(1);
     }
 

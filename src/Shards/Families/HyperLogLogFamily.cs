@@ -95,7 +95,11 @@ public static class HyperLogLogFamily
                     int count = Hll.PatternLength(ctx.Arg(j), out int index);
                     if (Hll.DenseSetIfGreater(registers, index, count)) updated++;
                 }
-                if (updated > 0) Hll.InvalidateCache(value);
+                if (updated > 0)
+                {
+                    Hll.InvalidateCache(value);
+                    ctx.Notify(NotifyClass.String, "pfadd", key);
+                }
                 ctx.Reply.Integer(updated > 0 ? 1 : 0);
                 return;
             }
@@ -122,6 +126,7 @@ public static class HyperLogLogFamily
         // Whatever was set before a corruption was found stays set, as in Redis's in-place update.
         if (updated > 0 && !corrupt) Hll.InvalidateCache(buffer.Value);
         if (rec == 0 || updated > 0) Store(ctx, db, key, rec, buffer);
+        if (updated > 0) ctx.Notify(NotifyClass.String, "pfadd", key);
         if (corrupt) ctx.Error(Hll.CorruptedError);
         else ctx.Reply.Integer(updated > 0 ? 1 : 0);
     }
@@ -221,6 +226,7 @@ public static class HyperLogLogFamily
         }
         Hll.InvalidateCache(buffer.Value);
         Store(ctx, db, key, rec, buffer);
+        ctx.Notify(NotifyClass.String, "pfadd", key);
         ctx.Reply.Ok();
     }
 

@@ -46,7 +46,11 @@ public static class KeyFamily
             var key = ctx.Arg(i);
             var db = ctx.Db(key);
             // Find first: an expired key is reclaimed as expired, not counted as deleted.
-            if (db.Find(key, ctx.Now) != 0 && db.Delete(key)) deleted++;
+            if (db.Find(key, ctx.Now) != 0 && db.Delete(key))
+            {
+                deleted++;
+                ctx.Notify(NotifyClass.Generic, "del", key);
+            }
         }
         ctx.Reply.Integer(deleted);
     }
@@ -112,6 +116,8 @@ public static class KeyFamily
             target.Delete(newKey);
         }
         KeyTransfer.Move(source, rec, target, newKey, ctx.Now);
+        ctx.Notify(NotifyClass.Generic, "rename_from", key);
+        ctx.Notify(NotifyClass.Generic, "rename_to", newKey);
         if (nx) ctx.Reply.Integer(1);
         else ctx.Reply.Ok();
     }
@@ -166,6 +172,7 @@ public static class KeyFamily
             ctx.Error("ERR unknown type object");
             return;
         }
+        ctx.Notify(NotifyClass.Generic, "copy_to", newKey, targetDb);
         ctx.Reply.Integer(1);
     }
 
@@ -192,6 +199,8 @@ public static class KeyFamily
             return;
         }
         KeyTransfer.Move(source, rec, target, key, ctx.Now);
+        ctx.Notify(NotifyClass.Generic, "move_from", key);
+        ctx.Notify(NotifyClass.Generic, "move_to", key, targetDb);
         ctx.Reply.Integer(1);
     }
 

@@ -1,5 +1,6 @@
 using TdbPlus.Resp;
 using TdbPlus.Shards.Commands;
+using TdbPlus.Shards.Keyspace;
 
 namespace TdbPlus.Shards.Families;
 
@@ -35,6 +36,7 @@ public static class KeyspaceFamily
     {
         if (!ValidFlushArgs(ctx)) return;
         foreach (var shard in ctx.Engine.Shards) shard.Databases[ctx.DbIndex].Clear();
+        ctx.NotifyFlushed(ctx.DbIndex);
         ctx.Reply.Ok();
     }
 
@@ -46,6 +48,7 @@ public static class KeyspaceFamily
             shard.ClearAll();
             shard.Store.ObjectBytes = 0;
         }
+        ctx.NotifyFlushed(-1);
         ctx.Reply.Ok();
     }
 

@@ -142,6 +142,8 @@ public static partial class StringFamily
             if (options.Has(SetFlags.KeepTtl) && existing != 0) when = Record.ExpireAt(existing);
         }
         db.SetString(key, ctx.Arg(valueArg), when, ctx.Now);
+        ctx.Notify(NotifyClass.String, "set", key);
+        if (when != 0 && !options.Has(SetFlags.KeepTtl)) ctx.Notify(NotifyClass.Generic, "expire", key);
         if (get) return;
         if (reply == SetReply.OneZero) ctx.Reply.Integer(1);
         else ctx.Reply.Ok();
@@ -169,12 +171,21 @@ public static partial class StringFamily
         if (options.ExpireArg != 0)
         {
             // An absolute time already past deletes the key (Redis's checkAlreadyExpired).
-            if (!options.Relative && when <= ctx.Now) db.Delete(key);
-            else db.SetExpire(rec, when);
+            if (!options.Relative && when <= ctx.Now)
+            {
+                db.Delete(key);
+                ctx.Notify(NotifyClass.Generic, "del", key);
+            }
+            else
+            {
+                db.SetExpire(rec, when);
+                ctx.Notify(NotifyClass.Generic, "expire", key);
+            }
         }
-        else if (options.Has(SetFlags.Persist))
+        else if (options.Has(SetFlags.Persist) && Record.HasExpire(rec))
         {
             db.SetExpire(rec, 0);
+            ctx.Notify(NotifyClass.Generic, "persist", key);
         }
     }
 
@@ -195,6 +206,7 @@ public static partial class StringFamily
         }
         ctx.Reply.Bulk(Record.Value(rec));
         db.Delete(key);
+        ctx.Notify(NotifyClass.Generic, "del", key);
     }
 
     private static void GetSet(CommandContext ctx)
@@ -202,6 +214,7 @@ public static partial class StringFamily
         if (!GetGeneric(ctx)) return;
         var key = ctx.Arg(1);
         ctx.Db(key).SetString(key, ctx.Arg(2), 0, ctx.Now);
+        ctx.Notify(NotifyClass.String, "set", key);
     }
 
     // ---- multi-key ----
@@ -245,6 +258,7 @@ public static partial class StringFamily
         {
             var key = ctx.Arg(i);
             ctx.Db(key).SetString(key, ctx.Arg(i + 1), 0, ctx.Now);
+            ctx.Notify(NotifyClass.String, "set", key);
         }
         if (nx) ctx.Reply.Integer(1);
         else ctx.Reply.Ok();

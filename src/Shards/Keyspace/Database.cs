@@ -44,6 +44,7 @@ public sealed unsafe class Database : IDisposable
         if (rec == 0) return 0;
         if (Record.HasExpire(rec) && Record.ExpireAt(rec) < nowMs)
         {
+            if (_store.Events.Mask != 0) _store.Events.Emit(NotifyClass.Expired, "expired", key, Index);
             RemoveFound(key, h, rec);
             ExpiredKeys++;
             return 0;
@@ -61,6 +62,7 @@ public sealed unsafe class Database : IDisposable
         if (rec == 0)
         {
             _store.KeyspaceMisses++;
+            if (_store.Events.Mask != 0) _store.Events.Emit(NotifyClass.KeyMiss, "keymiss", key, Index);
             return 0;
         }
         _store.KeyspaceHits++;
@@ -95,18 +97,27 @@ public sealed unsafe class Database : IDisposable
         Record.SetLru(rec, _store.Access.Initial(nowMs));
         if (expireAtMs != 0) Record.SetExpireAt(rec, expireAtMs);
         nint old = _main.Find(key, h);
+        bool created = old == 0;
         if (old != 0)
         {
+            bool expiredOld = Record.HasExpire(old) && Record.ExpireAt(old) < nowMs;
+            if (expiredOld && _store.Events.Mask != 0) _store.Events.Emit(NotifyClass.Expired, "expired", key, Index);
             _main.Replace(key, h, rec);
             if (Record.HasExpire(old))
             {
                 _expires.Remove(key, h);
                 // Replacing a key whose TTL had passed (no lookup first): it expired, as lookupKeyWrite would count.
-                if (Record.ExpireAt(old) < nowMs) ExpiredKeys++;
+                if (expiredOld)
+                {
+                    ExpiredKeys++;
+                    created = true;
+                }
             }
             FreeRecord(old);
         }
         else _main.Insert(rec, h);
+        // Redis's dbAdd: the "new" event (class n) for a key that did not exist.
+        if (created && _store.Events.Mask != 0) _store.Events.Emit(NotifyClass.New, "new", key, Index);
         if (expireAtMs != 0) _expires.Insert(rec, h);
         if (type != KeyType.String) SignalKeyReady(key);
         return rec;
@@ -223,6 +234,18 @@ public sealed unsafe class Database : IDisposable
         if (_store.Blocking.HasWaiters) _store.Blocking.MarkReady(Index, key);
     }
 
+    /// <summary>
+    /// Reports a key event with no command behind it (expired, evicted): keyspace notifications and
+    /// invalidation of tracked keys. Commands use <c>ctx.Notify</c> instead. One field read when nobody listens.
+    /// </summary>
+    public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key)
+    {
+        if (_store.Events.Mask != 0) _store.Events.Emit(type, eventName, key, Index);
+    }
+
+    /// <summary>The engine's key event switch, for hooks that need more than <see cref="Notify"/>.</summary>
+    public KeyspaceEvents Events => _store.Events;
+
     /// <summary>Stores a rich-type value under <paramref name="key"/>, replacing whatever was there.</summary>
     public nint CreateObject(ReadOnlySpan<byte> key, byte type, IKeyObject value, long expireAtMs, long nowMs)
     {
@@ -299,6 +322,7 @@ public sealed unsafe class Database : IDisposable
                 long at = Record.ExpireAt(rec);
                 if (at < nowMs)
                 {
+                    if (_store.Events.Mask != 0) _store.Events.Emit(NotifyClass.Expired, "expired", Record.Key(rec), Index);
                     RemoveFound(Record.Key(rec), KeyHash.Hash(Record.Key(rec)), rec);
                     ExpiredKeys++;
                     expiredInSample++;

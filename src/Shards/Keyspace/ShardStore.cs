@@ -11,6 +11,9 @@ public sealed class ShardStore : IDisposable
     public BlockingRegistry Blocking { get; } = new();
     public WatchRegistry Watches { get; } = new();
 
+    /// <summary>The engine's key event switch (shared by every shard; a private one for a standalone store).</summary>
+    public KeyspaceEvents Events { get; set; } = new();
+
     /// <summary>Estimated bytes held by rich-type objects, maintained by their families.</summary>
     public long ObjectBytes { get; set; }
 

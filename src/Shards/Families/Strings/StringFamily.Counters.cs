@@ -58,6 +58,7 @@ public static partial class StringFamily
         Span<byte> digits = stackalloc byte[24];
         int n = NumberParser.Format(value, digits);
         StoreComputed(ctx, db, key, rec, digits[..n], 0);
+        ctx.Notify(NotifyClass.String, "incrby", key);
         ctx.Reply.Integer(value);
     }
 
@@ -110,6 +111,7 @@ public static partial class StringFamily
         byte[] text = sum.FormatHuman();
         // createStringObject: embstr up to 44 bytes (even for "3"), raw above; never the int encoding.
         StoreComputed(ctx, db, key, rec, text, text.Length <= 44 ? Record.EmbstrEncodingFlag : Record.RawEncodingFlag);
+        ctx.Notify(NotifyClass.String, "incrbyfloat", key);
         ctx.Reply.Bulk(text);
     }
 }

@@ -16,6 +16,7 @@ public static partial class StringFamily
         if (rec == 0)
         {
             db.SetString(key, append, 0, ctx.Now);
+            ctx.Notify(NotifyClass.String, "append", key);
             ctx.Reply.Integer(append.Length);
             return;
         }
@@ -34,6 +35,7 @@ public static partial class StringFamily
         }
         // Redis unshares the value before appending, so even an empty append leaves a raw string.
         SetEncoding(rec, Record.RawEncodingFlag);
+        ctx.Notify(NotifyClass.String, "append", key);
         ctx.Reply.Integer(total);
     }
 
@@ -137,6 +139,7 @@ public static partial class StringFamily
         if (offset > oldLength) target[oldLength..(int)offset].Clear();
         value.CopyTo(target[(int)offset..]);
         SetEncoding(rec, Record.RawEncodingFlag);
+        ctx.Notify(NotifyClass.String, "setrange", key);
         ctx.Reply.Integer(target.Length);
     }
 }
