@@ -163,6 +163,8 @@ public sealed class PubSubTests(ServerFixture fixture) : IClassFixture<ServerFix
             dropped = reply == ":0\r\n";
         }
         Assert.True(dropped, "the subscriber was never disconnected");
+        // The log line is written by the server as it drops the client; give its output a moment to arrive.
+        for (int i = 0; i < 50 && !server.Output.Contains("output buffer limits"); i++) Thread.Sleep(100);
         Assert.Contains("output buffer limits", server.Output);
     }
 }

@@ -1,3 +1,5 @@
+using System.Text;
+using TdbPlus.Shards.Families;
 using TdbPlus.Resp;
 using TdbPlus.Shards.Commands;
 
@@ -228,7 +230,7 @@ public static class CommandFamily
                 var cat = CategoryNames.FirstOrDefault(c => c.Name.Equals(value, StringComparison.OrdinalIgnoreCase)).Cat;
                 filter = d => cat != AclCategories.None && (d.Spec.Categories & cat) != 0;
             }
-            else if (ctx.ArgIs(3, "PATTERN"u8)) filter = d => Glob.Match(value, d.FullName, true);
+            else if (ctx.ArgIs(3, "PATTERN"u8)) filter = d => Glob.IsMatch(Encoding.Latin1.GetBytes(value), Encoding.Latin1.GetBytes(d.FullName), noCase: true);
             else
             {
                 ctx.SyntaxError();

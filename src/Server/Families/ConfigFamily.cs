@@ -1,4 +1,5 @@
 using System.Text;
+using TdbPlus.Shards.Families;
 using TdbPlus.Resp;
 using TdbPlus.Server.Hosting;
 using TdbPlus.Shards.Commands;
@@ -57,7 +58,7 @@ public static class ConfigFamily
             {
                 foreach (var name in d.Aliases.Prepend(d.Name))
                 {
-                    if (seen.Contains(name) || !Glob.Match(pattern, name, true)) continue;
+                    if (seen.Contains(name) || !Glob.IsMatch(Encoding.Latin1.GetBytes(pattern), Encoding.Latin1.GetBytes(name), noCase: true)) continue;
                     seen.Add(name);
                     matches.Add((name, d));
                 }

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
+using TdbPlus.Shards.Families;
 using TdbPlus.Resp;
 using TdbPlus.Server.Families;
 using TdbPlus.Server.Hosting;
@@ -34,7 +35,6 @@ public sealed class PubSubHub(ServerHost host) : IKeyspaceEventSink
     private sealed class PatternEntry(byte[] pattern)
     {
         public byte[] Pattern { get; } = pattern;
-        public string Text { get; } = Encoding.Latin1.GetString(pattern);
         public List<Connection> Clients { get; } = [];
     }
 
@@ -225,10 +225,9 @@ public sealed class PubSubHub(ServerHost host) : IKeyspaceEventSink
             }
             if (_patterns.Count > 0)
             {
-                string text = Encoding.Latin1.GetString(channel);
                 foreach (var entry in _patterns.Values)
                 {
-                    if (!Glob.Match(entry.Text, text, false)) continue;
+                    if (!Glob.IsMatch(entry.Pattern, channel)) continue;
                     var msg = new Message("pmessage"u8, entry.Pattern, channel, message);
                     foreach (var c in entry.Clients)
                     {
@@ -299,7 +298,7 @@ public sealed class PubSubHub(ServerHost host) : IKeyspaceEventSink
         {
             var result = new List<byte[]>();
             foreach (var name in (shard ? _shardChannels : _channels).Keys)
-                if (pattern is null || Glob.Match(pattern, Encoding.Latin1.GetString(name), false)) result.Add(name);
+                if (pattern is null || Glob.IsMatch(Encoding.Latin1.GetBytes(pattern), name)) result.Add(name);
             return result;
         }
     }
