@@ -108,7 +108,7 @@ internal sealed class KeyHarness : IDisposable
         return (cursor, keys);
     }
 
-    /// <summary>Two keys that live on different shards (and one more on the first key's shard).</summary>
+    /// <summary>Two keys on different shards (when there are several) and one more on the first key's shard.</summary>
     public (string A, string B, string SameAsA) KeysOnDifferentShards()
     {
         string a = "k:0";
@@ -118,8 +118,8 @@ internal sealed class KeyHarness : IDisposable
         {
             string k = "k:" + i;
             int s = Engine.ShardIndexFor(Encoding.ASCII.GetBytes(k));
-            if (s != sa) b ??= k;
-            else same ??= k;
+            if (b is null && (s != sa || Engine.Count == 1)) b = k;
+            else if (s == sa) same ??= k;
         }
         return (a, b, same);
     }
