@@ -51,28 +51,51 @@ public sealed class SchedulerOrderTests
                 ulong mask = (ulong)rng.NextInt64(1, 1L << shardCount);
                 if (rng.Next(4) == 0) mask = engine.AllShardsMask;
                 engine.Shards[rng.Next(shardCount)].Post(new CountWork(probe, workDone));
-                var hold = await engine.AcquireAsync(mask);
+                if (rng.Next(3) == 0)
+                {
+                    // Thread-per-core style: a participating shard coordinates and runs the body itself.
+                    int home = System.Numerics.BitOperations.TrailingZeroCount(mask);
+                    var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    engine.Schedule(mask, engine.Shards[home], hold =>
+                    {
+                        Enter(mask, hold.TxId);
+                        Leave(mask, hold.TxId);
+                        hold.Release();
+                        ran.SetResult();
+                    });
+                    await ran.Task;
+                    continue;
+                }
+                var held = await engine.AcquireAsync(mask);
+                long tx = held.TxId;
                 try
                 {
-                    for (ulong m = mask; m != 0; m &= m - 1)
-                    {
-                        int s = System.Numerics.BitOperations.TrailingZeroCount(m);
-                        if (Interlocked.CompareExchange(ref probe.Owner[s], hold.TxId, 0) != 0)
-                            Interlocked.Increment(ref probe.Violations);
-                        probe.Seen[s].Add(hold.TxId);
-                    }
+                    Enter(mask, tx);
                     if (rng.Next(8) == 0) await Task.Yield();
-                    for (ulong m = mask; m != 0; m &= m - 1)
-                    {
-                        int s = System.Numerics.BitOperations.TrailingZeroCount(m);
-                        Interlocked.CompareExchange(ref probe.Owner[s], 0, hold.TxId);
-                    }
+                    Leave(mask, tx);
                 }
                 finally
                 {
-                    hold.Release();
+                    held.Release();
                 }
             }
+        }
+
+        void Enter(ulong mask, long tx)
+        {
+            for (ulong m = mask; m != 0; m &= m - 1)
+            {
+                int s = System.Numerics.BitOperations.TrailingZeroCount(m);
+                if (Interlocked.CompareExchange(ref probe.Owner[s], tx, 0) != 0)
+                    Interlocked.Increment(ref probe.Violations);
+                probe.Seen[s].Add(tx);
+            }
+        }
+
+        void Leave(ulong mask, long tx)
+        {
+            for (ulong m = mask; m != 0; m &= m - 1)
+                Interlocked.CompareExchange(ref probe.Owner[System.Numerics.BitOperations.TrailingZeroCount(m)], 0, tx);
         }
 
         var all = Task.WhenAll(Enumerable.Range(0, tasks).Select(t => Task.Run(() => Client(t))));

@@ -1,3 +1,5 @@
+using TdbPlus.Shards.Tests.Engine;
+
 namespace TdbPlus.Shards.Tests.Families;
 
 /// <summary>Generic key commands through the executor, with one shard and with keys spread over four.</summary>

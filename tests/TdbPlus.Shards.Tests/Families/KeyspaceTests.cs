@@ -126,6 +126,6 @@ public sealed class KeyspaceTests
         var obj = h.Table.Find("object")!;
         Assert.Equal(2, obj.Subcommands!["encoding"].Spec.FirstKey);
         Assert.Equal(Commands.CommandRoute.AllShards, h.Table.Find("keys")!.Route);
-        Assert.Equal(Commands.CommandRoute.ScanCursor, h.Table.Find("scan")!.Route);
+        Assert.Equal(Commands.CommandRoute.AllShards, h.Table.Find("scan")!.Route);
     }
 }
