@@ -148,13 +148,9 @@ public static class ExpireFamily
             return;
         }
         long at = Record.ExpireAt(rec);
-        if (absolute)
-        {
-            ctx.Reply.Integer(ms ? at : at / 1000);
-            return;
-        }
-        long ttl = Math.Max(0, at - ctx.Now);
-        ctx.Reply.Integer(ms ? ttl : (ttl + 500) / 1000);
+        long ttl = Math.Max(0, absolute ? at : at - ctx.Now);
+        // Seconds round to nearest, EXPIRETIME too; widened so a time near 2^63 ms rounds as redis-server shows.
+        ctx.Reply.Integer(ms ? ttl : (long)(((Int128)ttl + 500) / 1000));
     }
 
     private static void Persist(CommandContext ctx)
