@@ -34,6 +34,11 @@ internal static class KeyTransfer
                 object value = source.Store.Objects.Get(handle);
                 source.Store.Objects.Remove(handle);
                 handle = target.Store.Objects.Add(value);
+                if (value is IKeyObject sized)
+                {
+                    source.Store.ObjectBytes -= sized.MemoryBytes;
+                    target.Store.ObjectBytes += sized.MemoryBytes;
+                }
             }
             Record.SetHandle(fresh, handle);
         }
@@ -45,7 +50,7 @@ internal static class KeyTransfer
     /// <summary>
     /// Stores a copy of <paramref name="rec"/> in <paramref name="target"/> under <paramref name="targetKey"/>
     /// with the same TTL and encoding and fresh access data (Redis's COPY duplicates the object). Rich values
-    /// are deep-copied through <see cref="ICloneable"/>; returns 0 when the value cannot be copied.
+    /// are deep-copied through <see cref="IKeyObject.Clone"/>; returns 0 when the value cannot be copied.
     /// </summary>
     public static nint Copy(nint rec, Database source, Database target, ReadOnlySpan<byte> targetKey, long nowMs)
     {
@@ -57,11 +62,9 @@ internal static class KeyTransfer
             Record.Value(rec).CopyTo(Record.Value(fresh));
             return fresh;
         }
-        if (source.Store.Objects.Get(Record.Handle(rec)) is not ICloneable cloneable) return 0;
-        object copy = cloneable.Clone();
-        nint created = target.Create(targetKey, 0, Record.ExpireAt(rec), type, nowMs);
+        if (source.Store.Objects.Get(Record.Handle(rec)) is not IKeyObject value) return 0;
+        nint created = target.CreateObject(targetKey, type, value.Clone(), Record.ExpireAt(rec), nowMs);
         Record.SetFlags(created, Record.Flags(rec));
-        Record.SetHandle(created, target.Store.Objects.Add(copy));
         return created;
     }
 }

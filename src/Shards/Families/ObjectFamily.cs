@@ -5,12 +5,6 @@ using TdbPlus.Shards.Storage;
 
 namespace TdbPlus.Shards.Families;
 
-/// <summary>A rich value that knows the encoding name OBJECT ENCODING reports for it ("listpack", "quicklist"...).</summary>
-public interface IObjectEncoding
-{
-    string Encoding { get; }
-}
-
 /// <summary>OBJECT ENCODING / FREQ / IDLETIME / REFCOUNT / HELP.</summary>
 public static class ObjectFamily
 {
@@ -78,7 +72,7 @@ public static class ObjectFamily
             if (IsIntEncoded(rec, out _)) return "int";
             return value.Length <= EmbstrLimit ? "embstr" : "raw";
         }
-        if (store.Objects.Get(Record.Handle(rec)) is IObjectEncoding encoded) return encoded.Encoding;
+        if (store.Objects.Get(Record.Handle(rec)) is IKeyObject rich) return rich.Encoding;
         return type switch
         {
             KeyType.List => "quicklist",
