@@ -134,9 +134,13 @@ public sealed class KeyFamilyTests
         Assert.Equal(0, source.Store.Objects.Count + target.Store.Objects.Count);
     }
 
-    private sealed class CloneableList : List<string>, ICloneable
+    private sealed class CloneableList : List<string>, TdbPlus.Shards.Keyspace.IKeyObject
     {
-        public object Clone()
+        public long MemoryBytes => 64 + Count * 8;
+
+        public string Encoding => "quicklist";
+
+        public TdbPlus.Shards.Keyspace.IKeyObject Clone()
         {
             var copy = new CloneableList();
             copy.AddRange(this);
