@@ -413,6 +413,14 @@ public sealed partial class BatchExecutor
     private RunKind RouteByKeys(CommandBatch batch, ref BatchCommand cmd, CommandSpec spec)
     {
         var keys = spec.KeysFor(cmd.ArgCount);
+        var counted = spec.NumKeys is { } nk && nk.NumKeysIndex < cmd.ArgCount
+            ? spec.NumKeysFor(cmd.ArgCount, Arg(batch, cmd, nk.NumKeysIndex))
+            : default;
+        if (keys.IsEmpty)
+        {
+            keys = counted;
+            counted = default;
+        }
         if (keys.IsEmpty || _engine.Count == 1)
         {
             cmd.Shard = 0;
@@ -421,6 +429,8 @@ public sealed partial class BatchExecutor
         int first = _engine.ShardIndexFor(Arg(batch, cmd, keys.First));
         ulong mask = 1UL << first;
         for (int k = keys.First + keys.Step; k <= keys.Last; k += keys.Step)
+            mask |= 1UL << _engine.ShardIndexFor(Arg(batch, cmd, k));
+        for (int k = counted.First; !counted.IsEmpty && k <= counted.Last; k += counted.Step)
             mask |= 1UL << _engine.ShardIndexFor(Arg(batch, cmd, k));
         cmd.Shard = first;
         if (mask == 1UL << first) return RunKind.Single;
