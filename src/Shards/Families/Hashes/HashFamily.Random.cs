@@ -36,7 +36,7 @@ public static partial class HashFamily
             ctx.Reply.NullBulk();
             return;
         }
-        hash.PairAt(Random.Shared.Next(hash.Count), out var field, out _);
+        hash.PairAt(Random.Shared.Next(hash.Count), hash.PairIndex(), out var field, out _);
         ctx.Reply.Bulk(field);
     }
 
@@ -53,6 +53,7 @@ public static partial class HashFamily
         }
         int size = hash.Count;
         bool resp3 = reply.Resp3;
+        var pairIndex = hash.PairIndex();
 
         if (requested < 0)
         {
@@ -61,7 +62,7 @@ public static partial class HashFamily
             long items = withValues && !resp3 ? count * 2 : count;
             if (!RandomCount.CheckReplySize(ctx, items)) return;
             reply.ArrayHeader((int)items);
-            for (long i = 0; i < count; i++) WritePair(ctx, hash, Random.Shared.Next(size), withValues);
+            for (long i = 0; i < count; i++) WritePair(ctx, hash, pairIndex, Random.Shared.Next(size), withValues);
             return;
         }
 
@@ -69,15 +70,15 @@ public static partial class HashFamily
         reply.ArrayHeader((int)(withValues && !resp3 ? unique * 2 : unique));
         if (requested >= size)
         {
-            for (int i = 0; i < size; i++) WritePair(ctx, hash, i, withValues);
+            for (int i = 0; i < size; i++) WritePair(ctx, hash, pairIndex, i, withValues);
             return;
         }
-        foreach (int index in RandomCount.DistinctIndices(size, (int)requested)) WritePair(ctx, hash, index, withValues);
+        foreach (int index in RandomCount.DistinctIndices(size, (int)requested)) WritePair(ctx, hash, pairIndex, index, withValues);
     }
 
-    private static void WritePair(CommandContext ctx, HashObject hash, int index, bool withValues)
+    private static void WritePair(CommandContext ctx, HashObject hash, int[]? pairIndex, int index, bool withValues)
     {
-        hash.PairAt(index, out var field, out var value);
+        hash.PairAt(index, pairIndex, out var field, out var value);
         var reply = ctx.Reply;
         if (withValues && reply.Resp3) reply.ArrayHeader(2);
         reply.Bulk(field);

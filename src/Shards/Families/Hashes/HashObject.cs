@@ -12,7 +12,6 @@ public sealed class HashObject : IKeyObject
 {
     private ListPack? _pack; // field, value, field, value...
     private PackedTable? _table;
-    private int[]? _offsets; // positions of the fields in _pack, built on demand for random access
 
     public HashObject() => _pack = new ListPack();
 
@@ -26,7 +25,7 @@ public sealed class HashObject : IKeyObject
 
     public int Count => _pack is { } p ? p.Count / 2 : _table!.Count;
 
-    public long MemoryBytes => 48 + (_pack?.MemoryBytes ?? _table!.MemoryBytes) + (_offsets?.Length * 4 ?? 0);
+    public long MemoryBytes => 48 + (_pack?.MemoryBytes ?? _table!.MemoryBytes);
 
     public string Encoding => _pack is not null ? "listpack" : "hashtable";
 
@@ -70,7 +69,6 @@ public sealed class HashObject : IKeyObject
         if (_pack is not null && (field.Length > maxValue || value.Length > maxValue)) ConvertToTable();
         if (_pack is { } pack)
         {
-            _offsets = null;
             int pos = pack.Find(field, 2);
             if (pos >= 0)
             {
@@ -98,7 +96,6 @@ public sealed class HashObject : IKeyObject
         {
             int pos = pack.Find(field, 2);
             if (pos < 0) return false;
-            _offsets = null;
             pack.Remove(pos, 2);
             return true;
         }
@@ -118,16 +115,20 @@ public sealed class HashObject : IKeyObject
         }
         _table = table;
         _pack = null;
-        _offsets = null;
     }
 
+    /// <summary>
+    /// What <see cref="PairAt"/> needs for random access: the positions of the pairs of a listpack (null for a
+    /// hashtable, whose entries are indexable). Valid until the hash changes.
+    /// </summary>
+    public int[]? PairIndex() => _pack is { } pack ? BuildOffsets(pack) : null;
+
     /// <summary>The field and value at <paramref name="index"/> (0..Count-1) in iteration order.</summary>
-    public void PairAt(int index, out ReadOnlySpan<byte> field, out ReadOnlySpan<byte> value)
+    public void PairAt(int index, int[]? pairIndex, out ReadOnlySpan<byte> field, out ReadOnlySpan<byte> value)
     {
         if (_pack is { } pack)
         {
-            _offsets ??= BuildOffsets(pack);
-            int pos = _offsets[index];
+            int pos = pairIndex![index];
             field = pack.Read(ref pos);
             value = pack.Read(ref pos);
             return;
