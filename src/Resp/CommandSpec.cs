@@ -30,7 +30,7 @@ public sealed record CommandSpec(
 
     /// <summary>
     /// The keys a <see cref="NumKeys"/> spec designates, given the numkeys argument; empty when it is not a
-    /// positive integer. The range is clipped to the arguments present (the handler reports the error).
+    /// positive integer or counts more keys than there are arguments (the handler then replies the error).
     /// </summary>
     public KeyRange NumKeysFor(int argc, ReadOnlySpan<byte> numKeysArg)
     {
@@ -38,9 +38,18 @@ public sealed record CommandSpec(
         int first = spec.NumKeysIndex + spec.FirstKeyOffset;
         if (first >= argc) return default;
         long last = first + (n - 1) * spec.KeyStep;
-        if (last >= argc) last = argc - 1;
-        return new KeyRange(first, (int)last, spec.KeyStep);
+        return last < argc ? new KeyRange(first, (int)last, spec.KeyStep) : default;
     }
+
+    /// <summary>The index of the numkeys argument of this invocation, or -1 (no numkeys spec, or too few arguments).</summary>
+    public int NumKeysArg(int argc) => NumKeys is { } spec && spec.NumKeysIndex < argc ? spec.NumKeysIndex : -1;
+
+    /// <summary>
+    /// Every key position of one invocation: the fixed range, then the numkeys-counted keys. Pass the argument
+    /// at <see cref="NumKeysArg"/> (anything when that is -1). Routing, transactions and COMMAND GETKEYS use this.
+    /// </summary>
+    public KeyPositions AllKeysFor(int argc, ReadOnlySpan<byte> numKeysArg) =>
+        new(KeysFor(argc), NumKeys is null ? default : NumKeysFor(argc, numKeysArg));
 
     /// <summary>Arguments that are keys, as indices into the argument list (0 = command name).</summary>
     public KeyRange KeysFor(int argc)
@@ -59,6 +68,47 @@ public readonly record struct KeyRange(int First, int Last, int Step)
     public bool IsEmpty => Step == 0;
 
     public int Count => IsEmpty ? 0 : (Last - First) / Step + 1;
+}
+
+/// <summary>All key positions of one invocation: a fixed range and a numkeys-counted one, either possibly empty.</summary>
+public readonly record struct KeyPositions(KeyRange Fixed, KeyRange Counted)
+{
+    public bool IsEmpty => Fixed.IsEmpty && Counted.IsEmpty;
+
+    public int Count => Fixed.Count + Counted.Count;
+
+    /// <summary>The first key's index (meaningless when empty).</summary>
+    public int First => Fixed.IsEmpty ? Counted.First : Fixed.First;
+
+    public Enumerator GetEnumerator() => new(this);
+
+    /// <summary>Yields the indices of the fixed range, then of the counted one.</summary>
+    public struct Enumerator(KeyPositions keys)
+    {
+        private int _current = -1;
+        private bool _inCounted;
+
+        public readonly int Current => _current;
+
+        public bool MoveNext()
+        {
+            if (!_inCounted)
+            {
+                var r = keys.Fixed;
+                if (!r.IsEmpty)
+                {
+                    _current = _current < 0 ? r.First : _current + r.Step;
+                    if (_current <= r.Last) return true;
+                }
+                _inCounted = true;
+                _current = -1;
+            }
+            var c = keys.Counted;
+            if (c.IsEmpty) return false;
+            _current = _current < 0 ? c.First : _current + c.Step;
+            return _current <= c.Last;
+        }
+    }
 }
 
 /// <summary>

@@ -17,38 +17,12 @@ public static class CollectionScan
     [ThreadStatic]
     private static List<int>? t_ids;
 
-    /// <summary>
-    /// Parses a cursor as Redis does (strtoul, base 10): optional sign ("-1" wraps to 2^64-1), no leading
-    /// space, nothing after the digits, no overflow; an empty argument is cursor 0. Replies the error on failure.
-    /// </summary>
+    /// <summary>Parses a cursor as SCAN does (<see cref="ScanCursor.TryParse"/>); replies the error on failure.</summary>
     public static bool TryParseCursor(CommandContext ctx, int index, out ulong cursor)
     {
-        if (TryParseCursor(ctx.Arg(index), out cursor)) return true;
+        if (ScanCursor.TryParse(ctx.Arg(index), out cursor)) return true;
         ctx.Error(InvalidCursor);
         return false;
-    }
-
-    public static bool TryParseCursor(ReadOnlySpan<byte> s, out ulong cursor)
-    {
-        cursor = 0;
-        int i = 0;
-        bool negative = false;
-        if (s.Length > 0 && (s[0] == (byte)'+' || s[0] == (byte)'-'))
-        {
-            negative = s[0] == (byte)'-';
-            i = 1;
-        }
-        int digits = 0;
-        for (; i < s.Length; i++, digits++)
-        {
-            uint d = (uint)(s[i] - '0');
-            if (d > 9) return false;
-            if (cursor > (ulong.MaxValue - d) / 10) return false;
-            cursor = cursor * 10 + d;
-        }
-        if (digits == 0) return s.Length == 0;
-        if (negative) cursor = 0 - cursor;
-        return true;
     }
 
     /// <summary>Redis's shared.emptyscan: cursor 0 and no elements.</summary>

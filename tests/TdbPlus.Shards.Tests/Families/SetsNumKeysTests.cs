@@ -17,11 +17,30 @@ public sealed class SetsNumKeysTests
         Assert.True(spec.KeysFor(5).IsEmpty);
         // SINTERCARD 2 a b LIMIT 1
         Assert.Equal(new KeyRange(2, 3, 1), spec.NumKeysFor(6, "2"u8));
-        // More keys claimed than arguments: clipped; the handler reports the error.
-        Assert.Equal(new KeyRange(2, 3, 1), spec.NumKeysFor(4, "9"u8));
+        // More keys claimed than arguments: none (the handler replies the error).
+        Assert.True(spec.NumKeysFor(4, "9"u8).IsEmpty);
+        Assert.Equal(new KeyRange(2, 3, 1), spec.NumKeysFor(4, "2"u8));
+        var all = spec.AllKeysFor(6, "2"u8);
+        var listed = new List<int>();
+        foreach (int k in all) listed.Add(k);
+        Assert.Equal([2, 3], listed);
+        Assert.Equal(2, all.Count);
         Assert.True(spec.NumKeysFor(4, "0"u8).IsEmpty);
         Assert.True(spec.NumKeysFor(4, "x"u8).IsEmpty);
         Assert.True(spec.NumKeysFor(4, "-1"u8).IsEmpty);
+    }
+
+    [Fact]
+    public void FixedAndCountedKeysAreBothListed()
+    {
+        // ZUNIONSTORE-like: a fixed destination at 1, numkeys at 2.
+        var spec = new CommandSpec("X", -4, CommandFlags.MovableKeys, 1, 1, 1, AclCategories.None, "") { NumKeys = new NumKeysSpec(2) };
+        var listed = new List<int>();
+        foreach (int k in spec.AllKeysFor(6, "2"u8)) listed.Add(k);
+        Assert.Equal([1, 3, 4], listed);
+        listed.Clear();
+        foreach (int k in spec.AllKeysFor(6, "4"u8)) listed.Add(k);
+        Assert.Equal([1], listed);
     }
 
     [Fact]

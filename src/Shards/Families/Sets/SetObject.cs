@@ -7,9 +7,10 @@ namespace TdbPlus.Shards.Families.Sets;
 /// <summary>
 /// The value of a set key: an <see cref="IntSet"/> while every member is a canonical 64-bit integer and there
 /// are at most set-max-intset-entries of them (Redis's intset encoding), else a key-only
-/// <see cref="PackedTable"/> (hashtable). Redis 7.0 has no listpack sets.
+/// <see cref="PackedTable"/> (hashtable). Redis 7.0 has no listpack sets. (It also implements IObjectEncoding,
+/// which OBJECT ENCODING reads for now.)
 /// </summary>
-public sealed class SetObject : IKeyObject
+public sealed class SetObject : IKeyObject, IObjectEncoding
 {
     /// <summary>Room for the decimal form of any 64-bit integer.</summary>
     public const int ScratchSize = 24;
