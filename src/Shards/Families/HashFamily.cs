@@ -136,6 +136,7 @@ public static partial class HashFamily
         for (int i = 2; i < ctx.ArgCount; i += 2)
             if (hash.Set(ctx.Arg(i), ctx.Arg(i + 1), maxEntries, maxValue)) created++;
         db.ObjectResized(before, hash);
+        ctx.Notify(NotifyClass.Hash, "hset", key);
         if (multi) ctx.Reply.Ok();
         else ctx.Reply.Integer(created);
     }
@@ -156,6 +157,7 @@ public static partial class HashFamily
         hash.ConvertIfTooLong(ctx.Arg(3).Length, maxValue);
         hash.Set(ctx.Arg(2), ctx.Arg(3), MaxEntries(ctx), maxValue);
         db.ObjectResized(before, hash);
+        ctx.Notify(NotifyClass.Hash, "hset", key);
         ctx.Reply.Integer(1);
     }
 
@@ -176,8 +178,14 @@ public static partial class HashFamily
             deleted++;
             if (hash.Count == 0) break;
         }
-        if (hash.Count == 0) db.Delete(key);
+        bool removed = hash.Count == 0;
+        if (removed) db.Delete(key);
         else db.ObjectResized(before, hash);
+        if (deleted > 0)
+        {
+            ctx.Notify(NotifyClass.Hash, "hdel", key);
+            if (removed) ctx.Notify(NotifyClass.Generic, "del", key);
+        }
         ctx.Reply.Integer(deleted);
     }
 

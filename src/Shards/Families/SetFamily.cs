@@ -118,6 +118,7 @@ public static partial class SetFamily
         for (int i = 2; i < ctx.ArgCount; i++)
             if (set.Add(ctx.Arg(i), max)) added++;
         db.ObjectResized(before, set);
+        if (added > 0) ctx.Notify(NotifyClass.Set, "sadd", key);
         ctx.Reply.Integer(added);
     }
 
@@ -138,8 +139,14 @@ public static partial class SetFamily
             deleted++;
             if (set.Count == 0) break;
         }
-        if (set.Count == 0) db.Delete(key);
+        bool removed = set.Count == 0;
+        if (removed) db.Delete(key);
         else db.ObjectResized(before, set);
+        if (deleted > 0)
+        {
+            ctx.Notify(NotifyClass.Set, "srem", key);
+            if (removed) ctx.Notify(NotifyClass.Generic, "del", key);
+        }
         ctx.Reply.Integer(deleted);
     }
 
@@ -211,7 +218,12 @@ public static partial class SetFamily
             ctx.Reply.Integer(0);
             return;
         }
-        if (src.Count == 0) srcDb.Delete(srcKey);
+        ctx.Notify(NotifyClass.Set, "srem", srcKey);
+        if (src.Count == 0)
+        {
+            srcDb.Delete(srcKey);
+            ctx.Notify(NotifyClass.Generic, "del", srcKey);
+        }
         else srcDb.ObjectResized(srcBefore, src);
         if (dst is null)
         {
@@ -219,8 +231,9 @@ public static partial class SetFamily
             dstDb.CreateObject(dstKey, KeyType.Set, dst, 0, ctx.Now);
         }
         long dstBefore = dst.MemoryBytes;
-        dst.Add(member, MaxIntset(ctx));
+        bool added = dst.Add(member, MaxIntset(ctx));
         dstDb.ObjectResized(dstBefore, dst);
+        if (added) ctx.Notify(NotifyClass.Set, "sadd", dstKey);
         ctx.Reply.Integer(1);
     }
 

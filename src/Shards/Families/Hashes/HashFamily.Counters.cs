@@ -1,6 +1,7 @@
 using TdbPlus.Resp;
 using TdbPlus.Shards.Commands;
 using TdbPlus.Shards.Families.Strings;
+using TdbPlus.Shards.Keyspace;
 
 namespace TdbPlus.Shards.Families;
 
@@ -31,6 +32,7 @@ public static partial class HashFamily
         long before = hash.MemoryBytes;
         hash.Set(field, digits[..n], MaxEntries(ctx), MaxValue(ctx));
         db.ObjectResized(before, hash);
+        ctx.Notify(NotifyClass.Hash, "hincrby", ctx.Arg(1));
         ctx.Reply.Integer(value);
     }
 
@@ -65,6 +67,7 @@ public static partial class HashFamily
         long before = hash.MemoryBytes;
         hash.Set(field, text, MaxEntries(ctx), MaxValue(ctx));
         db.ObjectResized(before, hash);
+        ctx.Notify(NotifyClass.Hash, "hincrbyfloat", ctx.Arg(1));
         ctx.Reply.Bulk(text);
     }
 }

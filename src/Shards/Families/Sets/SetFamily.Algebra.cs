@@ -77,7 +77,7 @@ public static partial class SetFamily
             if (storeArg != 0)
             {
                 var dstKey = ctx.Arg(storeArg);
-                ctx.Db(dstKey).Delete(dstKey);
+                if (ctx.Db(dstKey).Delete(dstKey)) ctx.Notify(NotifyClass.Generic, "del", dstKey);
                 reply.Integer(0);
             }
             else if (cardinalityOnly) reply.Integer(0);
@@ -137,7 +137,7 @@ public static partial class SetFamily
             }
         }
         if (cardinalityOnly) reply.Integer(cardinality);
-        else if (result is not null) Store(ctx, ctx.Arg(storeArg), result);
+        else if (result is not null) Store(ctx, ctx.Arg(storeArg), result, "sinterstore");
         else reply.EndDeferredSet(start, (int)cardinality);
     }
 
@@ -195,7 +195,7 @@ public static partial class SetFamily
         }
         if (storeArg != 0)
         {
-            Store(ctx, ctx.Arg(storeArg), result);
+            Store(ctx, ctx.Arg(storeArg), result, op == SetOp.Union ? "sunionstore" : "sdiffstore");
             return;
         }
         var reply = ctx.Reply;
@@ -214,18 +214,19 @@ public static partial class SetFamily
     }
 
     /// <summary>Stores a computed set (setKey: any old value and TTL go), or deletes the key for an empty result.</summary>
-    private static void Store(CommandContext ctx, ReadOnlySpan<byte> dstKey, SetObject result)
+    private static void Store(CommandContext ctx, ReadOnlySpan<byte> dstKey, SetObject result, string eventName)
     {
         var db = ctx.Db(dstKey);
         if (result.Count > 0)
         {
             db.CreateObject(dstKey, KeyType.Set, result, 0, ctx.Now);
             ctx.Reply.Integer(result.Count);
+            ctx.Notify(NotifyClass.Set, eventName, dstKey);
         }
         else
         {
-            db.Delete(dstKey);
             ctx.Reply.Integer(0);
+            if (db.Delete(dstKey)) ctx.Notify(NotifyClass.Generic, "del", dstKey);
         }
     }
 }

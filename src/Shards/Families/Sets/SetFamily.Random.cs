@@ -88,9 +88,14 @@ public static partial class SetFamily
         long before = set.MemoryBytes;
         int index = Random.Shared.Next(set.Count);
         Span<byte> scratch = stackalloc byte[SetObject.ScratchSize];
+        ctx.Notify(NotifyClass.Set, "spop", key);
         WriteMember(ctx.Reply, set, index, scratch);
         set.RemoveAt(index);
-        if (set.Count == 0) db.Delete(key);
+        if (set.Count == 0)
+        {
+            db.Delete(key);
+            ctx.Notify(NotifyClass.Generic, "del", key);
+        }
         else db.ObjectResized(before, set);
     }
 
@@ -113,12 +118,14 @@ public static partial class SetFamily
         }
         int size = set.Count;
         Span<byte> scratch = stackalloc byte[SetObject.ScratchSize];
+        ctx.Notify(NotifyClass.Set, "spop", key);
         if (requested >= size)
         {
             // The whole set goes (Redis replies it as SUNION of the one key would).
             reply.SetHeader(size);
             for (int i = 0; i < size; i++) WriteMember(reply, set, i, scratch);
             db.Delete(key);
+            ctx.Notify(NotifyClass.Generic, "del", key);
             return;
         }
         int count = (int)requested;
