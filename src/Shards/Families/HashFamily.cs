@@ -178,9 +178,10 @@ public static partial class HashFamily
             deleted++;
             if (hash.Count == 0) break;
         }
+        // Account first: deleting the key subtracts the size the hash has now.
+        db.ObjectResized(before, hash);
         bool removed = hash.Count == 0;
         if (removed) db.Delete(key);
-        else db.ObjectResized(before, hash);
         if (deleted > 0)
         {
             ctx.Notify(NotifyClass.Hash, "hdel", key);

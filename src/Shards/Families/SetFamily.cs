@@ -139,9 +139,10 @@ public static partial class SetFamily
             deleted++;
             if (set.Count == 0) break;
         }
+        // Account first: deleting the key subtracts the size the set has now.
+        db.ObjectResized(before, set);
         bool removed = set.Count == 0;
         if (removed) db.Delete(key);
-        else db.ObjectResized(before, set);
         if (deleted > 0)
         {
             ctx.Notify(NotifyClass.Set, "srem", key);
@@ -218,13 +219,13 @@ public static partial class SetFamily
             ctx.Reply.Integer(0);
             return;
         }
+        srcDb.ObjectResized(srcBefore, src);
         ctx.Notify(NotifyClass.Set, "srem", srcKey);
         if (src.Count == 0)
         {
             srcDb.Delete(srcKey);
             ctx.Notify(NotifyClass.Generic, "del", srcKey);
         }
-        else srcDb.ObjectResized(srcBefore, src);
         if (dst is null)
         {
             dst = SetObject.CreateFor(member);

@@ -91,12 +91,12 @@ public static partial class SetFamily
         ctx.Notify(NotifyClass.Set, "spop", key);
         WriteMember(ctx.Reply, set, index, scratch);
         set.RemoveAt(index);
+        db.ObjectResized(before, set);
         if (set.Count == 0)
         {
             db.Delete(key);
             ctx.Notify(NotifyClass.Generic, "del", key);
         }
-        else db.ObjectResized(before, set);
     }
 
     private static void SPopWithCount(CommandContext ctx)
