@@ -10,6 +10,18 @@ public static class Declare
         AclCategories categories, CommandHandler handler, string summary, string since = "1.0.0", string group = "generic") =>
         new(new CommandSpec(name, arity, flags, first, last, step, categories, summary, since, group), CommandRoute.Keys, handler);
 
+    /// <summary>
+    /// A command whose keys are counted by a numkeys argument (<paramref name="numKeys"/>), besides any fixed
+    /// keys at (first, last, step) (0, 0, 0 when none); it is flagged movablekeys, as Redis does.
+    /// </summary>
+    public static CommandDef KeyedNumKeys(string name, int arity, CommandFlags flags, int first, int last, int step,
+        NumKeysSpec numKeys, AclCategories categories, CommandHandler handler, string summary, string since = "1.0.0",
+        string group = "generic") =>
+        new(new CommandSpec(name, arity, flags | CommandFlags.MovableKeys, first, last, step, categories, summary, since, group)
+        {
+            NumKeys = numKeys,
+        }, CommandRoute.Keys, handler);
+
     /// <summary>A command without keys that runs on the connection.</summary>
     public static CommandDef Local(string name, int arity, CommandFlags flags, AclCategories categories,
         CommandHandler handler, string summary, string since = "1.0.0", string group = "connection") =>

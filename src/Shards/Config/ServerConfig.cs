@@ -53,6 +53,9 @@ public sealed class ServerConfig
         Add(new("enable-debug-command", ConfigKind.Enum, "local", false, enumValues: ["no", "yes", "local"]));
         Add(new("transport", ConfigKind.Enum, OperatingSystem.IsLinux() ? "epoll" : "sockets", false, enumValues: ["epoll", "sockets"]));
         Add(new("hll-sparse-max-bytes", ConfigKind.Memory, "3000", true, 0, long.MaxValue));
+        Add(new("hash-max-listpack-entries", ConfigKind.Integer, "512", true, 0, long.MaxValue, aliases: ["hash-max-ziplist-entries"]));
+        Add(new("hash-max-listpack-value", ConfigKind.Memory, "64", true, 0, long.MaxValue, aliases: ["hash-max-ziplist-value"]));
+        Add(new("set-max-intset-entries", ConfigKind.Integer, "512", true, 0, long.MaxValue));
     }
 
     public IReadOnlyList<ConfigDirective> All => _all;
@@ -76,6 +79,9 @@ public sealed class ServerConfig
     public int LfuLogFactor => (int)this["lfu-log-factor"].NumericValue;
     public int LfuDecayTime => (int)this["lfu-decay-time"].NumericValue;
     public long HllSparseMaxBytes => this["hll-sparse-max-bytes"].NumericValue;
+    public long HashMaxListpackEntries => this["hash-max-listpack-entries"].NumericValue;
+    public long HashMaxListpackValue => this["hash-max-listpack-value"].NumericValue;
+    public long SetMaxIntsetEntries => this["set-max-intset-entries"].NumericValue;
 
     private static bool ParseNotifyKeyspaceEvents(string text, out string canonical, out string? error)
     {

@@ -88,11 +88,11 @@ public sealed partial class BatchExecutor
             case CommandRoute.ScanCursor:
                 return 1UL << ScanCursor.ShardOf(Arg(queued, cmd, 1), _engine.Count);
             case CommandRoute.Keys:
-                var keys = def.Spec.KeysFor(cmd.ArgCount);
+                int numKeysArg = def.Spec.NumKeysArg(cmd.ArgCount);
+                var keys = def.Spec.AllKeysFor(cmd.ArgCount, numKeysArg >= 0 ? Arg(queued, cmd, numKeysArg) : default);
                 if (keys.IsEmpty) return 1;
                 ulong mask = 0;
-                for (int k = keys.First; k <= keys.Last; k += keys.Step)
-                    mask |= 1UL << _engine.ShardIndexFor(Arg(queued, cmd, k));
+                foreach (int k in keys) mask |= 1UL << _engine.ShardIndexFor(Arg(queued, cmd, k));
                 return mask;
             default:
                 return 0;
@@ -152,6 +152,17 @@ public sealed partial class BatchExecutor
         {
             foreach (var shard in _engine.Shards)
                 if (shard.Store.Watches.Any) shard.Store.Watches.TouchAll();
+            return;
+        }
+        if (def.Spec.NumKeys is not null)
+        {
+            int numKeysArg = def.Spec.NumKeysArg(cmd.ArgCount);
+            foreach (int k in def.Spec.AllKeysFor(cmd.ArgCount, numKeysArg >= 0 ? ctx.Arg(numKeysArg) : default))
+            {
+                var counted = ctx.Arg(k);
+                var countedWatches = ctx.ShardOf(counted).Store.Watches;
+                if (countedWatches.Any) countedWatches.Touch(cmd.DbIndex, counted);
+            }
             return;
         }
         var keys = def.Spec.KeysFor(cmd.ArgCount);

@@ -412,6 +412,7 @@ public sealed partial class BatchExecutor
 
     private RunKind RouteByKeys(CommandBatch batch, ref BatchCommand cmd, CommandSpec spec)
     {
+        if (spec.NumKeys is not null) return RouteByCountedKeys(batch, ref cmd, spec);
         var keys = spec.KeysFor(cmd.ArgCount);
         if (keys.IsEmpty || _engine.Count == 1)
         {
@@ -422,6 +423,30 @@ public sealed partial class BatchExecutor
         ulong mask = 1UL << first;
         for (int k = keys.First + keys.Step; k <= keys.Last; k += keys.Step)
             mask |= 1UL << _engine.ShardIndexFor(Arg(batch, cmd, k));
+        cmd.Shard = first;
+        if (mask == 1UL << first) return RunKind.Single;
+        cmd.ShardMask = mask;
+        return RunKind.Other;
+    }
+
+    /// <summary>Routing of a command whose keys are counted by a numkeys argument (SINTERCARD, ZUNIONSTORE...).</summary>
+    private RunKind RouteByCountedKeys(CommandBatch batch, ref BatchCommand cmd, CommandSpec spec)
+    {
+        int numKeysArg = spec.NumKeysArg(cmd.ArgCount);
+        var keys = spec.AllKeysFor(cmd.ArgCount, numKeysArg >= 0 ? Arg(batch, cmd, numKeysArg) : default);
+        if (keys.IsEmpty || _engine.Count == 1)
+        {
+            cmd.Shard = 0;
+            return RunKind.Single;
+        }
+        int first = -1;
+        ulong mask = 0;
+        foreach (int k in keys)
+        {
+            int shard = _engine.ShardIndexFor(Arg(batch, cmd, k));
+            if (first < 0) first = shard;
+            mask |= 1UL << shard;
+        }
         cmd.Shard = first;
         if (mask == 1UL << first) return RunKind.Single;
         cmd.ShardMask = mask;

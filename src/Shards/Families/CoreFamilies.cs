@@ -16,5 +16,7 @@ public static class CoreFamilies
         .. TransactionFamily.Commands(),
         .. BitmapFamily.Commands(),
         .. HyperLogLogFamily.Commands(),
+        .. HashFamily.Commands(),
+        .. SetFamily.Commands(),
     ];
 }
