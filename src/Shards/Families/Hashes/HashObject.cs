@@ -7,9 +7,9 @@ namespace TdbPlus.Shards.Families.Hashes;
 /// The value of a hash key: a field/value <see cref="ListPack"/> while small (Redis's listpack encoding), a
 /// <see cref="PackedTable"/> once it has more than hash-max-listpack-entries fields or a field or value longer
 /// than hash-max-listpack-value bytes (hashtable). It never converts back, as in Redis. (It also implements
-/// IObjectEncoding, which OBJECT ENCODING reads for now.)
+/// which OBJECT ENCODING reads for now.)
 /// </summary>
-public sealed class HashObject : IKeyObject, IObjectEncoding
+public sealed class HashObject : IKeyObject
 {
     private ListPack? _pack; // field, value, field, value...
     private PackedTable? _table;

@@ -10,7 +10,7 @@ namespace TdbPlus.Shards.Families.Sets;
 /// <see cref="PackedTable"/> (hashtable). Redis 7.0 has no listpack sets. (It also implements IObjectEncoding,
 /// which OBJECT ENCODING reads for now.)
 /// </summary>
-public sealed class SetObject : IKeyObject, IObjectEncoding
+public sealed class SetObject : IKeyObject
 {
     /// <summary>Room for the decimal form of any 64-bit integer.</summary>
     public const int ScratchSize = 24;
