@@ -16,6 +16,13 @@ public sealed record CommandSpec(
     string Since = "1.0.0",
     string Group = "generic")
 {
+    /// <summary>
+    /// For commands whose keys depend on their arguments (a numkeys count, a STORE option): adds the indices of
+    /// every key argument. Null means <see cref="FirstKey"/>, <see cref="LastKey"/> and <see cref="KeyStep"/>
+    /// describe them; those stay what COMMAND INFO shows.
+    /// </summary>
+    public KeyFinder? FindKeys { get; init; }
+
     /// <summary>Name in upper case as bytes, for case-insensitive lookup without allocating.</summary>
     public byte[] NameBytes { get; } = System.Text.Encoding.ASCII.GetBytes(Name.ToUpperInvariant());
 
@@ -30,6 +37,33 @@ public sealed record CommandSpec(
         if (last >= argc) last = argc - 1;
         if (last < FirstKey) return default;
         return new KeyRange(FirstKey, last, KeyStep <= 0 ? 1 : KeyStep);
+    }
+}
+
+/// <summary>Adds to <paramref name="keys"/> the indices of the key arguments in <paramref name="args"/>.</summary>
+public delegate void KeyFinder(CommandArgs args, List<int> keys);
+
+/// <summary>The arguments of one command invocation (index 0 is the command name), as key finders see them.</summary>
+public readonly ref struct CommandArgs
+{
+    private readonly ReadOnlySpan<byte> _buffer;
+    private readonly ReadOnlySpan<ArgSlice> _args;
+
+    public CommandArgs(ReadOnlySpan<byte> buffer, ReadOnlySpan<ArgSlice> args)
+    {
+        _buffer = buffer;
+        _args = args;
+    }
+
+    public int Count => _args.Length;
+
+    public ReadOnlySpan<byte> this[int index]
+    {
+        get
+        {
+            var a = _args[index];
+            return _buffer.Slice(a.Offset, a.Length);
+        }
     }
 }
 

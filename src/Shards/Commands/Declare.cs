@@ -10,6 +10,18 @@ public static class Declare
         AclCategories categories, CommandHandler handler, string summary, string since = "1.0.0", string group = "generic") =>
         new(new CommandSpec(name, arity, flags, first, last, step, categories, summary, since, group), CommandRoute.Keys, handler);
 
+    /// <summary>
+    /// A command with movable keys (numkeys, STORE options): (first, last, step) are what COMMAND INFO shows,
+    /// <paramref name="findKeys"/> finds every key of an invocation for routing.
+    /// </summary>
+    public static CommandDef KeyedMovable(string name, int arity, CommandFlags flags, int first, int last, int step,
+        KeyFinder findKeys, AclCategories categories, CommandHandler handler, string summary, string since = "1.0.0",
+        string group = "generic") =>
+        new(new CommandSpec(name, arity, flags | CommandFlags.MovableKeys, first, last, step, categories, summary, since, group)
+        {
+            FindKeys = findKeys,
+        }, CommandRoute.Keys, handler);
+
     /// <summary>A command without keys that runs on the connection.</summary>
     public static CommandDef Local(string name, int arity, CommandFlags flags, AclCategories categories,
         CommandHandler handler, string summary, string since = "1.0.0", string group = "connection") =>

@@ -53,6 +53,8 @@ public sealed class ServerConfig
         Add(new("enable-debug-command", ConfigKind.Enum, "local", false, enumValues: ["no", "yes", "local"]));
         Add(new("transport", ConfigKind.Enum, OperatingSystem.IsLinux() ? "epoll" : "sockets", false, enumValues: ["epoll", "sockets"]));
         Add(new("hll-sparse-max-bytes", ConfigKind.Memory, "3000", true, 0, long.MaxValue));
+        Add(new("zset-max-listpack-entries", ConfigKind.Integer, "128", true, 0, long.MaxValue, aliases: ["zset-max-ziplist-entries"]));
+        Add(new("zset-max-listpack-value", ConfigKind.Memory, "64", true, 0, long.MaxValue, aliases: ["zset-max-ziplist-value"]));
     }
 
     public IReadOnlyList<ConfigDirective> All => _all;

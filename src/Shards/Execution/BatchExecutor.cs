@@ -412,6 +412,7 @@ public sealed partial class BatchExecutor
 
     private RunKind RouteByKeys(CommandBatch batch, ref BatchCommand cmd, CommandSpec spec)
     {
+        if (spec.FindKeys is { } finder) return RouteByFoundKeys(batch, ref cmd, finder);
         var keys = spec.KeysFor(cmd.ArgCount);
         if (keys.IsEmpty || _engine.Count == 1)
         {
@@ -422,6 +423,25 @@ public sealed partial class BatchExecutor
         ulong mask = 1UL << first;
         for (int k = keys.First + keys.Step; k <= keys.Last; k += keys.Step)
             mask |= 1UL << _engine.ShardIndexFor(Arg(batch, cmd, k));
+        cmd.Shard = first;
+        if (mask == 1UL << first) return RunKind.Single;
+        cmd.ShardMask = mask;
+        return RunKind.Other;
+    }
+
+    private readonly List<int> _foundKeys = [];
+
+    private RunKind RouteByFoundKeys(CommandBatch batch, ref BatchCommand cmd, KeyFinder finder)
+    {
+        cmd.Shard = 0;
+        if (_engine.Count == 1) return RunKind.Single;
+        _foundKeys.Clear();
+        finder(new CommandArgs(batch.Buffer, batch.Args.Slice(cmd.ArgStart, cmd.ArgCount)), _foundKeys);
+        if (_foundKeys.Count == 0) return RunKind.Single;
+        int first = _engine.ShardIndexFor(Arg(batch, cmd, _foundKeys[0]));
+        ulong mask = 1UL << first;
+        for (int k = 1; k < _foundKeys.Count; k++)
+            mask |= 1UL << _engine.ShardIndexFor(Arg(batch, cmd, _foundKeys[k]));
         cmd.Shard = first;
         if (mask == 1UL << first) return RunKind.Single;
         cmd.ShardMask = mask;
