@@ -16,5 +16,6 @@ public static class CoreFamilies
         .. TransactionFamily.Commands(),
         .. BitmapFamily.Commands(),
         .. HyperLogLogFamily.Commands(),
+        .. SortedSetFamily.Commands(),
     ];
 }
