@@ -37,6 +37,7 @@ public static partial class SortedSetFamily
         long offset = 0, limit = -1;
         bool limitGiven = false;
         bool rev = reverse ?? false;
+        bool revAllowed = reverse is null;
         for (int j = keyIndex + 3; j < ctx.ArgCount; j++)
         {
             int left = ctx.ArgCount - j - 1;
@@ -47,7 +48,11 @@ public static partial class SortedSetFamily
                 limitGiven = true;
                 j += 2;
             }
-            else if (reverse is null && ctx.ArgIs(j, "REV"u8)) rev = true;
+            else if (revAllowed && ctx.ArgIs(j, "REV"u8))
+            {
+                rev = true;
+                revAllowed = false;
+            }
             else if (type == RangeType.Auto && ctx.ArgIs(j, "BYLEX"u8)) type = RangeType.Lex;
             else if (type == RangeType.Auto && ctx.ArgIs(j, "BYSCORE"u8)) type = RangeType.Score;
             else

@@ -126,6 +126,8 @@ public sealed class ZSetObject : IKeyObject
 
     private void LpInsert(ReadOnlySpan<byte> member, double score)
     {
+        // A listpack keeps integral scores as integers, so -0 is stored (and read back) as 0.
+        if (score == 0) score = 0;
         int at = 0;
         while (at < _lpUsed)
         {
@@ -272,6 +274,7 @@ public sealed class ZSetObject : IKeyObject
             _large.InsertNew(member, score);
             return;
         }
+        if (score == 0) score = 0;
         int size = ZSlab.EntrySize(member.Length);
         if (_lpUsed + size > _lp.Length) Array.Resize(ref _lp, Math.Max(_lpUsed + size, _lp.Length + (_lp.Length >> 1) + 16));
         var dest = _lp.AsSpan(_lpUsed);
