@@ -17,5 +17,6 @@ public static class CoreFamilies
         .. BitmapFamily.Commands(),
         .. HyperLogLogFamily.Commands(),
         .. SortedSetFamily.Commands(),
+        .. GeoFamily.Commands(),
     ];
 }

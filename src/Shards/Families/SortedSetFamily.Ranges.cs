@@ -187,7 +187,7 @@ public static partial class SortedSetFamily
 
         public bool Visit(ReadOnlySpan<byte> member, double score)
         {
-            target.AppendSorted(member, score, limits);
+            target.Insert(member, score, limits);
             return --_left > 0;
         }
     }
@@ -201,11 +201,12 @@ public static partial class SortedSetFamily
             ZSetObject? result = null;
             if (count > 0)
             {
-                // ZRANGESTORE fills a listpack set through zsetAdd, which converts past the limits.
+                // ZRANGESTORE fills a listpack set through zsetAdd in the order of the range, converting past
+                // the limits (so which -0 scores the listpack turned into 0 depends on that order too).
                 var limits = Limits(ctx);
                 result = ZSetObject.CreateCompact();
                 var copy = new CopyVisitor(result, count, limits);
-                zset.Walk(first, false, ref copy);
+                zset.Walk(reverse ? last : first, reverse, ref copy);
             }
             StoreResult(ctx, ctx.Arg(1), result);
             ctx.Reply.Integer(count);

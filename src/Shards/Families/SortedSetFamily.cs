@@ -235,6 +235,19 @@ public static partial class SortedSetFamily
             }
         }
 
+        ZAddApply(ctx, flags, ch, scores, scoreIndex + 1, 2);
+    }
+
+    /// <summary>
+    /// The write half of ZADD (shared with GEOADD): adds the members at <paramref name="memberIndex"/>,
+    /// every <paramref name="memberStride"/> arguments, with the parsed scores, and replies.
+    /// </summary>
+    internal static void ZAddApply(CommandContext ctx, ZAddFlags flags, bool ch, ReadOnlySpan<double> scores,
+        int memberIndex, int memberStride)
+    {
+        bool incr = (flags & ZAddFlags.Incr) != 0;
+        bool xx = (flags & ZAddFlags.Xx) != 0;
+        int elements = scores.Length;
         var key = ctx.Arg(1);
         if (!TryWrite(ctx, key, out var db, out var zset)) return;
         int added = 0, updated = 0, processed = 0;
@@ -247,12 +260,12 @@ public static partial class SortedSetFamily
                 return;
             }
             var limits = Limits(ctx);
-            zset = limits.MaxEntries == 0 || limits.MaxValue < ctx.Arg(scoreIndex + 1).Length
+            zset = limits.MaxEntries == 0 || limits.MaxValue < ctx.Arg(memberIndex).Length
                 ? ZSetObject.CreateLarge(elements)
                 : ZSetObject.CreateCompact();
             for (int j = 0; j < elements; j++)
             {
-                var outcome = zset.Add(ctx.Arg(scoreIndex + 1 + j * 2), scores[j], flags, limits, out score);
+                var outcome = zset.Add(ctx.Arg(memberIndex + j * memberStride), scores[j], flags, limits, out score);
                 Count(outcome, ref added, ref updated, ref processed);
             }
             db.CreateObject(key, KeyType.SortedSet, zset, 0, ctx.Now);
@@ -263,7 +276,7 @@ public static partial class SortedSetFamily
         var lim = zset.IsCompact ? Limits(ctx) : ZSetLimits.Default;
         for (int j = 0; j < elements; j++)
         {
-            var outcome = zset.Add(ctx.Arg(scoreIndex + 1 + j * 2), scores[j], flags, lim, out score);
+            var outcome = zset.Add(ctx.Arg(memberIndex + j * memberStride), scores[j], flags, lim, out score);
             if (outcome == ZAddOutcome.NaN)
             {
                 db.ObjectResized(before, zset);
