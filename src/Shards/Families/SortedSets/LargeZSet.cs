@@ -16,21 +16,20 @@ internal sealed class LargeZSet
 
     private ZSlab _slab;
     private ZOrderTree _tree;
-    private int[] _slots;
+    private SlotTable _slots;
     private int _mask;
 
     public LargeZSet(int capacityHint = 0)
     {
         _slab = new ZSlab();
         _tree = new ZOrderTree(_slab);
-        _slots = new int[SlotsFor(capacityHint)];
-        _slots.AsSpan().Fill(Empty);
+        _slots = new SlotTable(SlotsFor(capacityHint), Empty);
         _mask = _slots.Length - 1;
     }
 
     public int Count => _tree.Count;
 
-    public long MemoryBytes => 96 + _slab.AllocatedBytes + 32L * 4 + (long)_slots.Length * 4 + _tree.MemoryBytes;
+    public long MemoryBytes => 96 + _slab.AllocatedBytes + 32L * 4 + _slots.MemoryBytes + _tree.MemoryBytes;
 
     private static int SlotsFor(int count)
     {
@@ -83,11 +82,13 @@ internal sealed class LargeZSet
     {
         if ((long)(Count + 1) * 4 <= (long)_slots.Length * 3) return;
         var old = _slots;
-        _slots = new int[old.Length * 2];
-        _slots.AsSpan().Fill(Empty);
+        _slots = new SlotTable(old.Length * 2, Empty);
         _mask = _slots.Length - 1;
-        foreach (int r in old)
+        for (int i = 0; i < old.Length; i++)
+        {
+            int r = old[i];
             if (r != Empty) AddSlot(r, Hash(_slab.Member(r)));
+        }
     }
 
     public bool TryGetScore(ReadOnlySpan<byte> member, out double score)
@@ -194,8 +195,7 @@ internal sealed class LargeZSet
         _slab = slab;
         _tree = new ZOrderTree(slab);
         _tree.BulkLoad(fresh);
-        _slots = new int[SlotsFor(fresh.Length)];
-        _slots.AsSpan().Fill(Empty);
+        _slots = new SlotTable(SlotsFor(fresh.Length), Empty);
         _mask = _slots.Length - 1;
         foreach (int r in fresh) AddSlot(r, Hash(slab.Member(r)));
     }

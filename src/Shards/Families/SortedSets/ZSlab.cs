@@ -38,6 +38,13 @@ internal sealed class ZSlab
     /// <summary>Bytes allocated for chunks and big entries.</summary>
     public long AllocatedBytes { get; private set; }
 
+    /// <summary>
+    /// Full chunks live on the pinned object heap: the GC never copies them between generations, which
+    /// would otherwise double their footprint while a large set is built.
+    /// </summary>
+    private static byte[] NewChunk(int length) =>
+        length == ChunkBytes ? GC.AllocateUninitializedArray<byte>(length, pinned: true) : new byte[length];
+
     public static int EntrySize(int memberLength) => 8 + VarintSize(memberLength) + memberLength;
 
     private static int AlignedSize(int memberLength) => (EntrySize(memberLength) + 3) & ~3;
@@ -53,14 +60,16 @@ internal sealed class ZSlab
                 var last = _chunks[_chunkCount - 1];
                 int grown = Math.Min(ChunkBytes, Math.Max(last.Length * 2, _used + size));
                 AllocatedBytes += grown - last.Length;
-                Array.Resize(ref _chunks[_chunkCount - 1], grown);
+                var bigger = NewChunk(grown);
+                last.AsSpan(0, _used).CopyTo(bigger);
+                _chunks[_chunkCount - 1] = bigger;
             }
             else
             {
                 if (_chunkCount == MaxChunks) throw new InvalidOperationException("sorted set storage is full");
                 if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
                 int length = _chunkCount == 0 ? Math.Max(FirstChunkBytes, size) : ChunkBytes;
-                _chunks[_chunkCount++] = new byte[length];
+                _chunks[_chunkCount++] = NewChunk(length);
                 AllocatedBytes += length;
                 _used = 0;
             }
