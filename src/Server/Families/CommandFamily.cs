@@ -279,15 +279,19 @@ public static class CommandFamily
             return;
         }
         var keys = spec.KeysFor(argc);
-        if (keys.IsEmpty)
+        var found = new List<int>();
+        if (spec.FindKeys is { } finder) finder(ctx.ArgsFrom(2), found);
+        else if (!keys.IsEmpty)
+            for (int k = keys.First; k <= keys.Last; k += keys.Step) found.Add(k);
+        if (found.Count == 0)
         {
             if ((spec.Flags & CommandFlags.NoMandatoryKeys) != 0) ctx.Reply.EmptyArray();
             else ctx.Error("ERR Invalid arguments specified for command");
             return;
         }
         var flags = KeyFlags(spec);
-        ctx.Reply.ArrayHeader(keys.Count);
-        for (int k = keys.First; k <= keys.Last; k += keys.Step)
+        ctx.Reply.ArrayHeader(found.Count);
+        foreach (int k in found)
         {
             if (withFlags)
             {

@@ -36,26 +36,38 @@ public static class GeoFamily
             "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", "3.2.0", Group),
         Declare.Keyed("GEORADIUS_RO", -6, CommandFlags.ReadOnly, 1, 1, 1, ReadCat, GeoRadiusRo,
             "A read-only variant for GEORADIUS", "3.2.10", Group),
-        Declare.KeyedMovable("GEORADIUSBYMEMBER", -5, WriteOom, 1, 1, 1, RadiusKeys, WriteCat, GeoRadiusByMember,
+        Declare.KeyedMovable("GEORADIUSBYMEMBER", -5, WriteOom, 1, 1, 1, RadiusByMemberKeys, WriteCat, GeoRadiusByMember,
             "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", "3.2.0", Group),
         Declare.Keyed("GEORADIUSBYMEMBER_RO", -5, CommandFlags.ReadOnly, 1, 1, 1, ReadCat, GeoRadiusByMemberRo,
             "A read-only variant for GEORADIUSBYMEMBER", "3.2.10", Group),
     ];
 
-    /// <summary>georadiusGetKeys: the source key and the key after the last STORE / STOREDIST.</summary>
-    internal static void RadiusKeys(CommandArgs args, List<int> keys)
+    /// <summary>GEORADIUS keys: the source, then the STORE and STOREDIST keys (options start at 6).</summary>
+    internal static void RadiusKeys(CommandArgs args, List<int> keys) => AddRadiusKeys(args, 6, keys);
+
+    /// <summary>GEORADIUSBYMEMBER keys: the source, then the STORE and STOREDIST keys (options start at 5).</summary>
+    internal static void RadiusByMemberKeys(CommandArgs args, List<int> keys) => AddRadiusKeys(args, 5, keys);
+
+    /// <summary>
+    /// As Redis 7.0's key specs find them: the first STORE and the first STOREDIST keyword from
+    /// <paramref name="start"/>; plus, for routing, the key of the last such option (the one the command
+    /// writes) when an option is repeated.
+    /// </summary>
+    private static void AddRadiusKeys(CommandArgs args, int start, List<int> keys)
     {
         if (args.Count > 1) keys.Add(1);
-        int stored = -1;
-        for (int i = 5; i < args.Count; i++)
+        int firstStore = -1, firstStoreDist = -1, last = -1;
+        for (int i = start; i + 1 < args.Count; i++)
         {
-            if ((Ascii.EqualsIgnoreCase(args[i], "STORE"u8) || Ascii.EqualsIgnoreCase(args[i], "STOREDIST"u8)) && i + 1 < args.Count)
-            {
-                stored = i + 1;
-                i++;
-            }
+            bool store = Ascii.EqualsIgnoreCase(args[i], "STORE"u8);
+            bool storeDist = !store && Ascii.EqualsIgnoreCase(args[i], "STOREDIST"u8);
+            if (store && firstStore < 0) firstStore = i + 1;
+            if (storeDist && firstStoreDist < 0) firstStoreDist = i + 1;
+            if (store || storeDist) last = i + 1;
         }
-        if (stored > 0) keys.Add(stored);
+        if (firstStore > 0) keys.Add(firstStore);
+        if (firstStoreDist > 0) keys.Add(firstStoreDist);
+        if (last > 0 && last != firstStore && last != firstStoreDist) keys.Add(last);
     }
 
     // ---- helpers ----

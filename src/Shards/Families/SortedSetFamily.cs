@@ -95,20 +95,38 @@ public static partial class SortedSetFamily
     // ---- key finders (numkeys) ----
 
     /// <summary>ZUNION, ZINTER, ZDIFF, ZINTERCARD, ZMPOP: numkeys at 1, then the keys.</summary>
-    internal static void NumKeysAt1(CommandArgs args, List<int> keys) => AddNumKeys(args, 1, keys);
+    internal static void NumKeysAt1(CommandArgs args, List<int> keys) => AddNumKeys(args, 1, 0, keys);
 
-    /// <summary>ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE: the destination, numkeys at 2, then the keys.</summary>
-    internal static void DestinationThenNumKeys(CommandArgs args, List<int> keys)
+    /// <summary>ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE: the destination, then the keys after numkeys (at 2).</summary>
+    internal static void DestinationThenNumKeys(CommandArgs args, List<int> keys) => AddNumKeys(args, 2, 1, keys);
+
+    /// <summary>
+    /// The keys as Redis 7.0's key specs give them: numkeys read as atoi does, no keys at all when it is out
+    /// of range (the command will answer an error), else the store key, if any, then the keys.
+    /// </summary>
+    private static void AddNumKeys(CommandArgs args, int numKeysIndex, int storeIndex, List<int> keys)
     {
-        if (args.Count > 1) keys.Add(1);
-        AddNumKeys(args, 2, keys);
+        if (numKeysIndex >= args.Count) return;
+        long n = Atoi(args[numKeysIndex]);
+        if (n < 1 || n > args.Count - (numKeysIndex + 1)) return;
+        if (storeIndex > 0) keys.Add(storeIndex);
+        for (int k = 0; k < n; k++) keys.Add(numKeysIndex + 1 + k);
     }
 
-    private static void AddNumKeys(CommandArgs args, int numKeysIndex, List<int> keys)
+    /// <summary>C's atoi: leading space, a sign, then digits up to the first other byte.</summary>
+    private static long Atoi(ReadOnlySpan<byte> s)
     {
-        if (numKeysIndex >= args.Count || !NumberParser.TryParseInt64(args[numKeysIndex], out long n) || n < 1) return;
-        long last = Math.Min(numKeysIndex + n, args.Count - 1);
-        for (int k = numKeysIndex + 1; k <= last; k++) keys.Add(k);
+        int i = 0;
+        while (i < s.Length && CDouble.IsCSpace(s[i])) i++;
+        bool negative = false;
+        if (i < s.Length && s[i] is (byte)'+' or (byte)'-')
+        {
+            negative = s[i] == '-';
+            i++;
+        }
+        long v = 0;
+        for (; i < s.Length && (uint)(s[i] - '0') <= 9 && v < int.MaxValue; i++) v = v * 10 + (s[i] - '0');
+        return negative ? -v : v;
     }
 
     // ---- lookups ----
