@@ -41,7 +41,7 @@ public enum ZAddOutcome
 /// KB as in Redis. Past zset-max-listpack-entries / -value it converts to <see cref="LargeZSet"/> (OBJECT
 /// ENCODING "skiplist"), and like Redis 7.0 never converts back by itself.
 /// </summary>
-public sealed class ZSetObject : IKeyObject
+public sealed class ZSetObject : IKeyObject, IObjectEncoding, ICloneable
 {
     private byte[] _lp;
     private int _lpUsed;
@@ -80,6 +80,8 @@ public sealed class ZSetObject : IKeyObject
         };
         return copy;
     }
+
+    object ICloneable.Clone() => Clone();
 
     // ---- listpack-like encoding ----
 
