@@ -9,9 +9,9 @@ public static partial class SortedSetFamily
 {
     private static void ZScan(CommandContext ctx)
     {
-        if (!TryParseCursor(ctx.Arg(2), out ulong cursor))
+        if (!ScanCursor.TryParse(ctx.Arg(2), out ulong cursor))
         {
-            ctx.Error("ERR invalid cursor");
+            ctx.Error(ScanFamily.InvalidCursor);
             return;
         }
         if (!TryRead(ctx, ctx.Arg(1), out var zset)) return;
@@ -50,13 +50,13 @@ public static partial class SortedSetFamily
         }
         var items = new List<(byte[] Member, double Score)>();
         ulong next = zset.Scan(cursor, (int)Math.Min(count, int.MaxValue / 16), items);
-        bool filter = patternIndex >= 0 && !ctx.Arg(patternIndex).SequenceEqual("*"u8);
+        bool filter = patternIndex >= 0 && !Glob.MatchesAll(ctx.Arg(patternIndex));
         int kept = 0;
         if (filter)
         {
             var pattern = ctx.Arg(patternIndex);
             for (int k = 0; k < items.Count; k++)
-                if (GlobMatcher.IsMatch(pattern, items[k].Member)) items[kept++] = items[k];
+                if (Glob.IsMatch(pattern, items[k].Member)) items[kept++] = items[k];
         }
         else kept = items.Count;
         ctx.Reply.ArrayHeader(2);
@@ -72,37 +72,4 @@ public static partial class SortedSetFamily
 
     /// <summary>Redis's d2string: "inf"/"-inf", "-0", integers below 2^52 exactly, else "%.17g".</summary>
     internal static int FormatScore(double value, Span<byte> text) => DoubleFormatter.FormatG17(value, text);
-
-    /// <summary>parseScanCursorOrReply: strtoul in base 10 (sign allowed, no leading space, no overflow), to the end.</summary>
-    internal static bool TryParseCursor(ReadOnlySpan<byte> s, out ulong cursor)
-    {
-        cursor = 0;
-        if (s.Length > 0 && CDouble.IsCSpace(s[0])) return false;
-        int i = 0;
-        bool negative = false;
-        if (i < s.Length && s[i] is (byte)'+' or (byte)'-')
-        {
-            negative = s[i] == '-';
-            i++;
-        }
-        int digits = i;
-        ulong v = 0;
-        bool overflow = false;
-        while (i < s.Length && (uint)(s[i] - '0') <= 9)
-        {
-            ulong d = (ulong)(s[i] - '0');
-            if (v > (ulong.MaxValue - d) / 10) overflow = true;
-            else v = v * 10 + d;
-            i++;
-        }
-        if (i == digits)
-        {
-            // No digits: strtoul converts nothing and leaves the pointer at the start.
-            return s.Length == 0 || s[0] == 0;
-        }
-        if (i < s.Length && s[i] != 0) return false;
-        if (overflow) return false;
-        cursor = negative ? 0 - v : v;
-        return true;
-    }
 }

@@ -88,30 +88,4 @@ public sealed class GeoTests
         int steps = GeoHash.EstimateStepsByRadius(200000, 37);
         Assert.InRange(areas.Center.Step, steps - 1, steps);
     }
-
-    [Theory]
-    [InlineData("*", "anything", true)]
-    [InlineData("a?c", "abc", true)]
-    [InlineData("a[b-c]d", "acd", true)]
-    [InlineData("a[^b]d", "abd", false)]
-    [InlineData("a\\*", "a*", true)]
-    [InlineData("*x*", "abc", false)]
-    [InlineData("[a-b]", "b", true)]
-    [InlineData("h*llo", "heeello", true)]
-    public void GlobMatchesLikeStringMatchLen(string pattern, string text, bool expected) =>
-        Assert.Equal(expected, GlobMatcher.IsMatch(Encoding.ASCII.GetBytes(pattern), Encoding.ASCII.GetBytes(text)));
-
-    [Theory]
-    [InlineData("0", true, 0UL)]
-    [InlineData("", true, 0UL)]
-    [InlineData("-1", true, ulong.MaxValue)]
-    [InlineData("+5", true, 5UL)]
-    [InlineData(" 0", false, 0UL)]
-    [InlineData("18446744073709551616", false, 0UL)]
-    [InlineData("abc", false, 0UL)]
-    public void ScanCursorsParseLikeStrtoul(string text, bool ok, ulong expected)
-    {
-        Assert.Equal(ok, SortedSetFamily.TryParseCursor(Encoding.ASCII.GetBytes(text), out ulong cursor));
-        if (ok) Assert.Equal(expected, cursor);
-    }
 }
