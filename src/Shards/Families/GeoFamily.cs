@@ -439,7 +439,7 @@ public static class GeoFamily
         {
             if (storeKey >= 0)
             {
-                ctx.Db(ctx.Arg(storeKey)).Delete(ctx.Arg(storeKey));
+                if (ctx.Db(ctx.Arg(storeKey)).Delete(ctx.Arg(storeKey))) ctx.Notify(NotifyClass.Generic, "del", ctx.Arg(storeKey));
                 ctx.Reply.Integer(0);
             }
             else ctx.Reply.EmptyArray();
@@ -495,8 +495,9 @@ public static class GeoFamily
             elements.Add((gp.Member, storeDist ? gp.Distance / shape.Conversion : gp.Score));
         }
         elements.Sort(BytesComparer.CompareElements);
-        SortedSetFamily.StoreResult(ctx, ctx.Arg(storeKey),
+        var outcome = SortedSetFamily.StoreResult(ctx, ctx.Arg(storeKey),
             SortedSetFamily.BuildSet(elements, SortedSetFamily.Limits(ctx)));
+        SortedSetFamily.NotifyStore(ctx, ctx.Arg(storeKey), outcome, search ? "geosearchstore" : "georadiusstore");
         ctx.Reply.Integer(returned);
     }
 

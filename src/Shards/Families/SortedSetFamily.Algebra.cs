@@ -233,8 +233,10 @@ public static partial class SortedSetFamily
         result.Sort(BytesComparer.CompareElements);
         if (store)
         {
-            StoreResult(ctx, ctx.Arg(1), BuildSet(result, Limits(ctx)));
+            var outcome = StoreResult(ctx, ctx.Arg(1), BuildSet(result, Limits(ctx)));
             ctx.Reply.Integer(result.Count);
+            NotifyStore(ctx, ctx.Arg(1), outcome,
+                op == SetOp.Union ? "zunionstore" : op == SetOp.Inter ? "zinterstore" : "zdiffstore");
             return;
         }
         ReplyElementsHeader(ctx.Reply, result.Count, withScores);

@@ -58,13 +58,15 @@ public static partial class SortedSetFamily
     private static void PopElements(CommandContext ctx, Keyspace.Database db, ReadOnlySpan<byte> key, ZSetObject zset,
         int take, bool max, bool nested)
     {
+        // Redis notifies with the first element popped, before replying it.
+        ctx.Notify(Keyspace.NotifyClass.ZSet, max ? "zpopmax" : "zpopmin", key);
         var visitor = new PopVisitor(ctx.Reply, take, nested);
         int n = zset.Count;
         zset.Walk(max ? n - 1 : 0, max, ref visitor);
         long before = zset.MemoryBytes;
         if (max) zset.RemoveRange(n - take, n - 1);
         else zset.RemoveRange(0, take - 1);
-        AfterChange(db, key, zset, before);
+        if (AfterChange(db, key, zset, before)) ctx.Notify(Keyspace.NotifyClass.Generic, "del", key);
     }
 
     /// <summary>ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]</summary>

@@ -103,8 +103,9 @@ public static partial class SortedSetFamily
         {
             if (store)
             {
-                StoreResult(ctx, ctx.Arg(1), null);
+                var outcome = StoreResult(ctx, ctx.Arg(1), null);
                 ctx.Reply.Integer(0);
+                NotifyStore(ctx, ctx.Arg(1), outcome, "zrangestore");
             }
             else ctx.Reply.EmptyArray();
             return;
@@ -208,8 +209,9 @@ public static partial class SortedSetFamily
                 var copy = new CopyVisitor(result, count, limits);
                 zset.Walk(reverse ? last : first, reverse, ref copy);
             }
-            StoreResult(ctx, ctx.Arg(1), result);
+            var outcome = StoreResult(ctx, ctx.Arg(1), result);
             ctx.Reply.Integer(count);
+            NotifyStore(ctx, ctx.Arg(1), outcome, "zrangestore");
             return;
         }
         ReplyElementsHeader(ctx.Reply, count, withScores);
@@ -276,7 +278,7 @@ public static partial class SortedSetFamily
             return;
         }
         if (end >= length) end = length - 1;
-        RemoveRanks(ctx, db, key, zset, (int)start, (int)end);
+        RemoveRanks(ctx, db, key, zset, (int)start, (int)end, "zremrangebyrank");
     }
 
     private static void ZRemRangeByScore(CommandContext ctx)
@@ -294,7 +296,7 @@ public static partial class SortedSetFamily
             return;
         }
         var (first, last) = zset.RankRange(range);
-        RemoveRanks(ctx, db, key, zset, first, last);
+        RemoveRanks(ctx, db, key, zset, first, last, "zremrangebyscore");
     }
 
     private static void ZRemRangeByLex(CommandContext ctx)
@@ -312,10 +314,11 @@ public static partial class SortedSetFamily
             return;
         }
         var (first, last) = zset.RankRange(range);
-        RemoveRanks(ctx, db, key, zset, first, last);
+        RemoveRanks(ctx, db, key, zset, first, last, "zremrangebylex");
     }
 
-    private static void RemoveRanks(CommandContext ctx, Keyspace.Database db, ReadOnlySpan<byte> key, ZSetObject zset, int first, int last)
+    private static void RemoveRanks(CommandContext ctx, Keyspace.Database db, ReadOnlySpan<byte> key, ZSetObject zset,
+        int first, int last, string eventName)
     {
         if (first > last)
         {
@@ -324,7 +327,9 @@ public static partial class SortedSetFamily
         }
         long before = zset.MemoryBytes;
         int removed = zset.RemoveRange(first, last);
-        AfterChange(db, key, zset, before);
+        bool keyRemoved = AfterChange(db, key, zset, before);
+        ctx.Notify(Keyspace.NotifyClass.ZSet, eventName, key);
+        if (keyRemoved) ctx.Notify(Keyspace.NotifyClass.Generic, "del", key);
         ctx.Reply.Integer(removed);
     }
 }

@@ -163,23 +163,35 @@ public static partial class SortedSetFamily
         return true;
     }
 
-    /// <summary>Reports a size change after an in-place mutation and deletes the key once the set is empty.</summary>
-    internal static void AfterChange(Database db, ReadOnlySpan<byte> key, ZSetObject zset, long bytesBefore)
+    /// <summary>
+    /// Reports a size change after an in-place mutation and deletes the key once the set is empty; true when
+    /// the key went (the caller then notifies "del").
+    /// </summary>
+    internal static bool AfterChange(Database db, ReadOnlySpan<byte> key, ZSetObject zset, long bytesBefore)
     {
         db.ObjectResized(bytesBefore, zset);
-        if (zset.Count == 0) db.Delete(key);
+        if (zset.Count != 0) return false;
+        db.Delete(key);
+        return true;
     }
 
+    /// <summary>What a store command did to its destination.</summary>
+    internal enum StoreOutcome { None, Stored, Deleted }
+
     /// <summary>Stores a computed set under <paramref name="key"/> (replacing any value), or deletes the key when empty.</summary>
-    internal static void StoreResult(CommandContext ctx, ReadOnlySpan<byte> key, ZSetObject? result)
+    internal static StoreOutcome StoreResult(CommandContext ctx, ReadOnlySpan<byte> key, ZSetObject? result)
     {
         var db = ctx.Db(key);
-        if (result is null || result.Count == 0)
-        {
-            db.Delete(key);
-            return;
-        }
+        if (result is null || result.Count == 0) return db.Delete(key) ? StoreOutcome.Deleted : StoreOutcome.None;
         db.CreateObject(key, KeyType.SortedSet, result, 0, ctx.Now);
+        return StoreOutcome.Stored;
+    }
+
+    /// <summary>The event of a store command: <paramref name="eventName"/> when it stored, "del" when it deleted.</summary>
+    internal static void NotifyStore(CommandContext ctx, ReadOnlySpan<byte> key, StoreOutcome outcome, string eventName)
+    {
+        if (outcome == StoreOutcome.Stored) ctx.Notify(NotifyClass.ZSet, eventName, key);
+        else if (outcome == StoreOutcome.Deleted) ctx.Notify(NotifyClass.Generic, "del", key);
     }
 
     internal static ZSetLimits Limits(CommandContext ctx) => ZSetLimits.From(ctx.Engine.Config);
@@ -288,6 +300,7 @@ public static partial class SortedSetFamily
             }
             db.CreateObject(key, KeyType.SortedSet, zset, 0, ctx.Now);
             ReplyZAdd(ctx, incr, ch, processed, score, added, updated);
+            NotifyZAdd(ctx, key, incr, added, updated);
             return;
         }
         long before = zset.MemoryBytes;
@@ -305,6 +318,12 @@ public static partial class SortedSetFamily
         }
         db.ObjectResized(before, zset);
         ReplyZAdd(ctx, incr, ch, processed, score, added, updated);
+        NotifyZAdd(ctx, key, incr, added, updated);
+    }
+
+    private static void NotifyZAdd(CommandContext ctx, ReadOnlySpan<byte> key, bool incr, int added, int updated)
+    {
+        if (added + updated > 0) ctx.Notify(NotifyClass.ZSet, incr ? "zincr" : "zadd", key);
     }
 
     private static void Count(ZAddOutcome outcome, ref int added, ref int updated, ref int processed)
@@ -342,7 +361,12 @@ public static partial class SortedSetFamily
             if (zset.Remove(ctx.Arg(j))) deleted++;
             if (zset.Count == 0) break;
         }
-        AfterChange(db, key, zset, before);
+        bool removed = AfterChange(db, key, zset, before);
+        if (deleted > 0)
+        {
+            ctx.Notify(NotifyClass.ZSet, "zrem", key);
+            if (removed) ctx.Notify(NotifyClass.Generic, "del", key);
+        }
         ctx.Reply.Integer(deleted);
     }
 
