@@ -29,6 +29,19 @@ public sealed record CommandSpec(
     /// <summary>True when <paramref name="argc"/> (name included) satisfies the arity.</summary>
     public bool ArityAccepts(int argc) => Arity >= 0 ? argc == Arity : argc >= -Arity;
 
+    /// <summary>Adds the indices of every key of an invocation: the key finder's, else first/last/step.</summary>
+    public void CollectKeys(CommandArgs args, List<int> keys)
+    {
+        if (FindKeys is { } finder)
+        {
+            finder(args, keys);
+            return;
+        }
+        var range = KeysFor(args.Count);
+        if (range.IsEmpty) return;
+        for (int k = range.First; k <= range.Last; k += range.Step) keys.Add(k);
+    }
+
     /// <summary>Arguments that are keys, as indices into the argument list (0 = command name).</summary>
     public KeyRange KeysFor(int argc)
     {
