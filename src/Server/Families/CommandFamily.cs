@@ -142,40 +142,12 @@ public static class CommandFamily
 
     private static void WriteKeySpecs(RespWriter w, CommandSpec spec)
     {
-        bool range = spec.FirstKey > 0;
-        w.SetHeader((range ? 1 : 0) + (spec.NumKeys is null ? 0 : 1));
-        if (range)
+        if (spec.FirstKey <= 0)
         {
-            WriteKeySpecStart(w, spec, spec.FirstKey);
-            w.Bulk("range"u8);
-            w.Bulk("spec"u8);
-            w.MapHeader(3);
-            w.Bulk("lastkey"u8);
-            w.Integer(spec.LastKey >= 0 ? spec.LastKey - spec.FirstKey : spec.LastKey);
-            w.Bulk("keystep"u8);
-            w.Integer(spec.KeyStep <= 0 ? 1 : spec.KeyStep);
-            w.Bulk("limit"u8);
-            w.Integer(0);
+            w.SetHeader(0);
+            return;
         }
-        if (spec.NumKeys is { } numKeys)
-        {
-            // Redis's "keynum" spec: the search begins at the numkeys argument.
-            WriteKeySpecStart(w, spec, numKeys.NumKeysIndex);
-            w.Bulk("keynum"u8);
-            w.Bulk("spec"u8);
-            w.MapHeader(3);
-            w.Bulk("keynumidx"u8);
-            w.Integer(0);
-            w.Bulk("firstkey"u8);
-            w.Integer(numKeys.FirstKeyOffset);
-            w.Bulk("keystep"u8);
-            w.Integer(numKeys.KeyStep);
-        }
-    }
-
-    /// <summary>A key spec up to its find_keys type: flags, an index begin_search at <paramref name="index"/>.</summary>
-    private static void WriteKeySpecStart(RespWriter w, CommandSpec spec, int index)
-    {
+        w.SetHeader(1);
         w.MapHeader(3);
         w.Bulk("flags"u8);
         var flags = KeyFlags(spec);
@@ -188,10 +160,19 @@ public static class CommandFamily
         w.Bulk("spec"u8);
         w.MapHeader(1);
         w.Bulk("index"u8);
-        w.Integer(index);
+        w.Integer(spec.FirstKey);
         w.Bulk("find_keys"u8);
         w.MapHeader(2);
         w.Bulk("type"u8);
+        w.Bulk("range"u8);
+        w.Bulk("spec"u8);
+        w.MapHeader(3);
+        w.Bulk("lastkey"u8);
+        w.Integer(spec.LastKey >= 0 ? spec.LastKey - spec.FirstKey : spec.LastKey);
+        w.Bulk("keystep"u8);
+        w.Integer(spec.KeyStep <= 0 ? 1 : spec.KeyStep);
+        w.Bulk("limit"u8);
+        w.Integer(0);
     }
 
     private static void Docs(CommandContext ctx)
@@ -297,17 +278,20 @@ public static class CommandFamily
             ctx.Error("ERR Invalid number of arguments specified for command");
             return;
         }
-        int numKeysArg = spec.NumKeysArg(argc);
-        var keys = spec.AllKeysFor(argc, numKeysArg >= 0 ? ctx.Arg(2 + numKeysArg) : default);
-        if (keys.IsEmpty)
+        var keys = spec.KeysFor(argc);
+        var found = new List<int>();
+        if (spec.FindKeys is { } finder) finder(ctx.ArgsFrom(2), found);
+        else if (!keys.IsEmpty)
+            for (int k = keys.First; k <= keys.Last; k += keys.Step) found.Add(k);
+        if (found.Count == 0)
         {
             if ((spec.Flags & CommandFlags.NoMandatoryKeys) != 0) ctx.Reply.EmptyArray();
             else ctx.Error("ERR Invalid arguments specified for command");
             return;
         }
         var flags = KeyFlags(spec);
-        ctx.Reply.ArrayHeader(keys.Count);
-        foreach (int k in keys)
+        ctx.Reply.ArrayHeader(found.Count);
+        foreach (int k in found)
         {
             if (withFlags)
             {

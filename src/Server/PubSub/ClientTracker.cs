@@ -147,6 +147,9 @@ public sealed class ClientTracker
 
     private static string ClientFamilyText(byte[] b) => Families.ClientFamily.CString(b);
 
+    [ThreadStatic]
+    private static List<int>? t_keys;
+
     /// <summary>
     /// After each command of a tracking client (on the thread that ran it): remembers the keys a read-only
     /// command read, sends the invalidations the command caused for the client itself after its reply, and
@@ -160,12 +163,14 @@ public sealed class ClientTracker
         if (t.On && !t.Bcast && (def.Spec.Flags & CommandFlags.ReadOnly) != 0 &&
             !((t.OptIn && !t.Caching) || (t.OptOut && t.Caching)))
         {
-            var keys = def.Spec.KeysFor(ctx.ArgCount);
-            if (!keys.IsEmpty)
+            var keys = t_keys ??= [];
+            keys.Clear();
+            def.Spec.CollectKeys(ctx.ArgsFrom(0), keys);
+            if (keys.Count > 0)
             {
                 lock (_lock)
                 {
-                    for (int k = keys.First; k <= keys.Last; k += keys.Step)
+                    foreach (int k in keys)
                     {
                         var lookup = _table.GetAlternateLookup<ReadOnlySpan<byte>>();
                         var key = ctx.Arg(k);

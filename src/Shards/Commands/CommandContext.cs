@@ -97,6 +97,10 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
         return new ReadOnlySpan<byte>(_buffer, a.Offset, a.Length);
     }
 
+    /// <summary>Arguments <paramref name="start"/>.. as a command of their own (COMMAND GETKEYS runs key finders on them).</summary>
+    public CommandArgs ArgsFrom(int start) =>
+        new(_buffer, _args.Slice(_argStart + start, ArgCount - start));
+
     /// <summary>Case-insensitive match of an argument against an upper-case keyword.</summary>
     public bool ArgIs(int index, ReadOnlySpan<byte> upperKeyword) => CommandTable.EqualsIgnoreCase(upperKeyword, Arg(index));
 

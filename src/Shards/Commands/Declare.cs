@@ -11,15 +11,15 @@ public static class Declare
         new(new CommandSpec(name, arity, flags, first, last, step, categories, summary, since, group), CommandRoute.Keys, handler);
 
     /// <summary>
-    /// A command whose keys are counted by a numkeys argument (<paramref name="numKeys"/>), besides any fixed
-    /// keys at (first, last, step) (0, 0, 0 when none); it is flagged movablekeys, as Redis does.
+    /// A command with movable keys (numkeys, STORE options): (first, last, step) are what COMMAND INFO shows,
+    /// <paramref name="findKeys"/> finds every key of an invocation for routing.
     /// </summary>
-    public static CommandDef KeyedNumKeys(string name, int arity, CommandFlags flags, int first, int last, int step,
-        NumKeysSpec numKeys, AclCategories categories, CommandHandler handler, string summary, string since = "1.0.0",
+    public static CommandDef KeyedMovable(string name, int arity, CommandFlags flags, int first, int last, int step,
+        KeyFinder findKeys, AclCategories categories, CommandHandler handler, string summary, string since = "1.0.0",
         string group = "generic") =>
         new(new CommandSpec(name, arity, flags | CommandFlags.MovableKeys, first, last, step, categories, summary, since, group)
         {
-            NumKeys = numKeys,
+            FindKeys = findKeys,
         }, CommandRoute.Keys, handler);
 
     /// <summary>A command without keys that runs on the connection.</summary>

@@ -56,6 +56,8 @@ public sealed class ServerConfig
         Add(new("hash-max-listpack-entries", ConfigKind.Integer, "512", true, 0, long.MaxValue, aliases: ["hash-max-ziplist-entries"]));
         Add(new("hash-max-listpack-value", ConfigKind.Memory, "64", true, 0, long.MaxValue, aliases: ["hash-max-ziplist-value"]));
         Add(new("set-max-intset-entries", ConfigKind.Integer, "512", true, 0, long.MaxValue));
+        Add(new("zset-max-listpack-entries", ConfigKind.Integer, "128", true, 0, long.MaxValue, aliases: ["zset-max-ziplist-entries"]));
+        Add(new("zset-max-listpack-value", ConfigKind.Memory, "64", true, 0, long.MaxValue, aliases: ["zset-max-ziplist-value"]));
     }
 
     public IReadOnlyList<ConfigDirective> All => _all;

@@ -88,11 +88,20 @@ public sealed partial class BatchExecutor
             case CommandRoute.ScanCursor:
                 return 1UL << ScanCursor.ShardOf(Arg(queued, cmd, 1), _engine.Count);
             case CommandRoute.Keys:
-                int numKeysArg = def.Spec.NumKeysArg(cmd.ArgCount);
-                var keys = def.Spec.AllKeysFor(cmd.ArgCount, numKeysArg >= 0 ? Arg(queued, cmd, numKeysArg) : default);
+                if (def.Spec.FindKeys is { } finder)
+                {
+                    _foundKeys.Clear();
+                    finder(new CommandArgs(queued.Buffer, queued.Args.Slice(cmd.ArgStart, cmd.ArgCount)), _foundKeys);
+                    if (_foundKeys.Count == 0) return 1;
+                    ulong found = 0;
+                    foreach (int k in _foundKeys) found |= 1UL << _engine.ShardIndexFor(Arg(queued, cmd, k));
+                    return found;
+                }
+                var keys = def.Spec.KeysFor(cmd.ArgCount);
                 if (keys.IsEmpty) return 1;
                 ulong mask = 0;
-                foreach (int k in keys) mask |= 1UL << _engine.ShardIndexFor(Arg(queued, cmd, k));
+                for (int k = keys.First; k <= keys.Last; k += keys.Step)
+                    mask |= 1UL << _engine.ShardIndexFor(Arg(queued, cmd, k));
                 return mask;
             default:
                 return 0;
@@ -144,6 +153,9 @@ public sealed partial class BatchExecutor
         _index++;
     }
 
+    [ThreadStatic]
+    private static List<int>? t_touchKeys;
+
     /// <summary>After a write, invalidates the WATCHes on the keys it touched (Redis's touchWatchedKey).</summary>
     private void TouchWatchedKeys(CommandContext ctx, in BatchCommand cmd)
     {
@@ -154,14 +166,17 @@ public sealed partial class BatchExecutor
                 if (shard.Store.Watches.Any) shard.Store.Watches.TouchAll();
             return;
         }
-        if (def.Spec.NumKeys is not null)
+        if (def.Spec.FindKeys is { } finder)
         {
-            int numKeysArg = def.Spec.NumKeysArg(cmd.ArgCount);
-            foreach (int k in def.Spec.AllKeysFor(cmd.ArgCount, numKeysArg >= 0 ? ctx.Arg(numKeysArg) : default))
+            // Runs on shard threads, several at once for one batch: a per-thread list, not the executor's.
+            var found = t_touchKeys ??= [];
+            found.Clear();
+            finder(ctx.ArgsFrom(0), found);
+            foreach (int k in found)
             {
-                var counted = ctx.Arg(k);
-                var countedWatches = ctx.ShardOf(counted).Store.Watches;
-                if (countedWatches.Any) countedWatches.Touch(cmd.DbIndex, counted);
+                var key = ctx.Arg(k);
+                var watches = ctx.ShardOf(key).Store.Watches;
+                if (watches.Any) watches.Touch(cmd.DbIndex, key);
             }
             return;
         }

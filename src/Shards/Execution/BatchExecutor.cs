@@ -412,7 +412,7 @@ public sealed partial class BatchExecutor
 
     private RunKind RouteByKeys(CommandBatch batch, ref BatchCommand cmd, CommandSpec spec)
     {
-        if (spec.NumKeys is not null) return RouteByCountedKeys(batch, ref cmd, spec);
+        if (spec.FindKeys is { } finder) return RouteByFoundKeys(batch, ref cmd, finder);
         var keys = spec.KeysFor(cmd.ArgCount);
         if (keys.IsEmpty || _engine.Count == 1)
         {
@@ -429,24 +429,19 @@ public sealed partial class BatchExecutor
         return RunKind.Other;
     }
 
-    /// <summary>Routing of a command whose keys are counted by a numkeys argument (SINTERCARD, ZUNIONSTORE...).</summary>
-    private RunKind RouteByCountedKeys(CommandBatch batch, ref BatchCommand cmd, CommandSpec spec)
+    private readonly List<int> _foundKeys = [];
+
+    private RunKind RouteByFoundKeys(CommandBatch batch, ref BatchCommand cmd, KeyFinder finder)
     {
-        int numKeysArg = spec.NumKeysArg(cmd.ArgCount);
-        var keys = spec.AllKeysFor(cmd.ArgCount, numKeysArg >= 0 ? Arg(batch, cmd, numKeysArg) : default);
-        if (keys.IsEmpty || _engine.Count == 1)
-        {
-            cmd.Shard = 0;
-            return RunKind.Single;
-        }
-        int first = -1;
-        ulong mask = 0;
-        foreach (int k in keys)
-        {
-            int shard = _engine.ShardIndexFor(Arg(batch, cmd, k));
-            if (first < 0) first = shard;
-            mask |= 1UL << shard;
-        }
+        cmd.Shard = 0;
+        if (_engine.Count == 1) return RunKind.Single;
+        _foundKeys.Clear();
+        finder(new CommandArgs(batch.Buffer, batch.Args.Slice(cmd.ArgStart, cmd.ArgCount)), _foundKeys);
+        if (_foundKeys.Count == 0) return RunKind.Single;
+        int first = _engine.ShardIndexFor(Arg(batch, cmd, _foundKeys[0]));
+        ulong mask = 1UL << first;
+        for (int k = 1; k < _foundKeys.Count; k++)
+            mask |= 1UL << _engine.ShardIndexFor(Arg(batch, cmd, _foundKeys[k]));
         cmd.Shard = first;
         if (mask == 1UL << first) return RunKind.Single;
         cmd.ShardMask = mask;

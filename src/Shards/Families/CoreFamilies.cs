@@ -18,5 +18,7 @@ public static class CoreFamilies
         .. HyperLogLogFamily.Commands(),
         .. HashFamily.Commands(),
         .. SetFamily.Commands(),
+        .. SortedSetFamily.Commands(),
+        .. GeoFamily.Commands(),
     ];
 }

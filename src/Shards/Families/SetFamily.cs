@@ -44,7 +44,7 @@ public static partial class SetFamily
         Declare.Keyed("SMOVE", 4, WriteFast, 1, 2, 1, WriteCat, SMove,
             "Move a member from one set to another", group: Group),
         Declare.Keyed("SINTER", -2, CommandFlags.ReadOnly, 1, -1, 1, ReadSlowCat, SInter, "Intersect multiple sets", group: Group),
-        Declare.KeyedNumKeys("SINTERCARD", -3, CommandFlags.ReadOnly, 0, 0, 0, new NumKeysSpec(1), ReadSlowCat, SInterCard,
+        Declare.KeyedMovable("SINTERCARD", -3, CommandFlags.ReadOnly, 0, 0, 0, KeyFinders.NumKeysAt1, ReadSlowCat, SInterCard,
             "Intersect multiple sets and return the cardinality of the result", "7.0.0", Group),
         Declare.Keyed("SINTERSTORE", -3, WriteOom, 1, -1, 1, WriteSlowCat, SInterStore,
             "Intersect multiple sets and store the resulting set in a key", group: Group),

@@ -1,46 +1,40 @@
+using System.Text;
 using TdbPlus.Resp;
 using TdbPlus.Shards.Families;
 
 namespace TdbPlus.Shards.Tests.Families;
 
-/// <summary>Key positions of numkeys commands (SINTERCARD) for routing.</summary>
+/// <summary>Key positions of numkeys commands (SINTERCARD) as routing sees them.</summary>
 public sealed class SetsNumKeysTests
 {
     private static CommandSpec Spec(string name) =>
         SetFamily.Commands().Single(c => c.Spec.Name == name).Spec;
+
+    private static List<int> Keys(CommandSpec spec, params string[] args)
+    {
+        var buffer = new List<byte>();
+        var slices = new List<ArgSlice>();
+        foreach (var a in args)
+        {
+            slices.Add(new ArgSlice(buffer.Count, a.Length));
+            buffer.AddRange(Encoding.ASCII.GetBytes(a));
+        }
+        var keys = new List<int>();
+        spec.CollectKeys(new CommandArgs(buffer.ToArray(), slices.ToArray()), keys);
+        return keys;
+    }
 
     [Fact]
     public void SinterCardKeysFollowNumKeys()
     {
         var spec = Spec("SINTERCARD");
         Assert.True(spec.Flags.HasFlag(CommandFlags.MovableKeys));
-        Assert.True(spec.KeysFor(5).IsEmpty);
-        // SINTERCARD 2 a b LIMIT 1
-        Assert.Equal(new KeyRange(2, 3, 1), spec.NumKeysFor(6, "2"u8));
-        // More keys claimed than arguments: none (the handler replies the error).
-        Assert.True(spec.NumKeysFor(4, "9"u8).IsEmpty);
-        Assert.Equal(new KeyRange(2, 3, 1), spec.NumKeysFor(4, "2"u8));
-        var all = spec.AllKeysFor(6, "2"u8);
-        var listed = new List<int>();
-        foreach (int k in all) listed.Add(k);
-        Assert.Equal([2, 3], listed);
-        Assert.Equal(2, all.Count);
-        Assert.True(spec.NumKeysFor(4, "0"u8).IsEmpty);
-        Assert.True(spec.NumKeysFor(4, "x"u8).IsEmpty);
-        Assert.True(spec.NumKeysFor(4, "-1"u8).IsEmpty);
-    }
-
-    [Fact]
-    public void FixedAndCountedKeysAreBothListed()
-    {
-        // ZUNIONSTORE-like: a fixed destination at 1, numkeys at 2.
-        var spec = new CommandSpec("X", -4, CommandFlags.MovableKeys, 1, 1, 1, AclCategories.None, "") { NumKeys = new NumKeysSpec(2) };
-        var listed = new List<int>();
-        foreach (int k in spec.AllKeysFor(6, "2"u8)) listed.Add(k);
-        Assert.Equal([1, 3, 4], listed);
-        listed.Clear();
-        foreach (int k in spec.AllKeysFor(6, "4"u8)) listed.Add(k);
-        Assert.Equal([1], listed);
+        Assert.Equal([2, 3], Keys(spec, "SINTERCARD", "2", "a", "b", "LIMIT", "1"));
+        // More keys claimed than arguments, zero, negative or not a number: none (the handler replies the error).
+        Assert.Empty(Keys(spec, "SINTERCARD", "9", "a", "b"));
+        Assert.Empty(Keys(spec, "SINTERCARD", "0", "a", "b"));
+        Assert.Empty(Keys(spec, "SINTERCARD", "-1", "a", "b"));
+        Assert.Empty(Keys(spec, "SINTERCARD", "x", "a", "b"));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace TdbPlus.Shards.Families.Hashes;
 /// <summary>
 /// The value of a hash key: a field/value <see cref="ListPack"/> while small (Redis's listpack encoding), a
 /// <see cref="PackedTable"/> once it has more than hash-max-listpack-entries fields or a field or value longer
-/// than hash-max-listpack-value bytes (hashtable). It never converts back, as in Redis. (It also implements
+/// than hash-max-listpack-value bytes (hashtable). It never converts back, as in Redis.
 /// which OBJECT ENCODING reads for now.)
 /// </summary>
 public sealed class HashObject : IKeyObject

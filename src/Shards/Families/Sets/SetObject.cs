@@ -7,8 +7,7 @@ namespace TdbPlus.Shards.Families.Sets;
 /// <summary>
 /// The value of a set key: an <see cref="IntSet"/> while every member is a canonical 64-bit integer and there
 /// are at most set-max-intset-entries of them (Redis's intset encoding), else a key-only
-/// <see cref="PackedTable"/> (hashtable). Redis 7.0 has no listpack sets. (It also implements IObjectEncoding,
-/// which OBJECT ENCODING reads for now.)
+/// <see cref="PackedTable"/> (hashtable). Redis 7.0 has no listpack sets.
 /// </summary>
 public sealed class SetObject : IKeyObject
 {
