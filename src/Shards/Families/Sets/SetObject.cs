@@ -9,7 +9,7 @@ namespace TdbPlus.Shards.Families.Sets;
 /// are at most set-max-intset-entries of them (Redis's intset encoding), else a key-only
 /// <see cref="PackedTable"/> (hashtable). Redis 7.0 has no listpack sets.
 /// </summary>
-public sealed class SetObject : IKeyObject
+public sealed class SetObject : IKeyObject, IMemberSet
 {
     /// <summary>Room for the decimal form of any 64-bit integer.</summary>
     public const int ScratchSize = 24;
@@ -36,6 +36,16 @@ public sealed class SetObject : IKeyObject
     public bool IsIntSet => _ints is not null;
 
     public int Count => _ints?.Count ?? _table!.Count;
+
+    long IMemberSet.Count => Count;
+
+    /// <summary>Every member once, in index order (integers of an intset as their decimal text).</summary>
+    public void ForEachMember<TVisitor>(ref TVisitor visitor) where TVisitor : IMemberVisitor, allows ref struct
+    {
+        // A heap scratch: a ref struct visitor may not see stack memory of this frame.
+        var scratch = new byte[ScratchSize];
+        for (int i = 0; i < Count; i++) visitor.Visit(At(i, scratch));
+    }
 
     public long MemoryBytes => 40 + (_ints?.MemoryBytes ?? _table!.MemoryBytes);
 
