@@ -18,7 +18,7 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
 
     public ShardSet Engine { get; } = engine;
 
-    public ClientSession Session { get; } = session;
+    public ClientSession Session { get; internal set; } = session;
 
     public RespWriter Reply { get; internal set; } = reply;
 
@@ -39,6 +39,12 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
     public bool Failed { get; private set; }
 
     public int ShardCount => Engine.Count;
+
+    /// <summary>The executor running this context, for handlers that run commands themselves (scripts).</summary>
+    public ICommandRunner? Runner { get; internal set; }
+
+    /// <summary>True for the context of commands a script runs (MONITOR shows them as coming from "lua").</summary>
+    public bool InScript { get; internal set; }
 
     internal void Bind(byte[] buffer, ArgList args, int argStart, int argCount)
     {

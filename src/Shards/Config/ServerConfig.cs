@@ -52,6 +52,7 @@ public sealed class ServerConfig
         // Redis's default is "no"; TDB+ allows DEBUG from loopback connections, like "local", so benchmarks can DEBUG POPULATE.
         Add(new("enable-debug-command", ConfigKind.Enum, "local", false, enumValues: ["no", "yes", "local"]));
         Add(new("transport", ConfigKind.Enum, OperatingSystem.IsLinux() ? "epoll" : "sockets", false, enumValues: ["epoll", "sockets"]));
+        Add(new("busy-reply-threshold", ConfigKind.Integer, "5000", true, 0, long.MaxValue, aliases: ["lua-time-limit"]));
         Add(new("hll-sparse-max-bytes", ConfigKind.Memory, "3000", true, 0, long.MaxValue));
         Add(new("hash-max-listpack-entries", ConfigKind.Integer, "512", true, 0, long.MaxValue, aliases: ["hash-max-ziplist-entries"]));
         Add(new("hash-max-listpack-value", ConfigKind.Memory, "64", true, 0, long.MaxValue, aliases: ["hash-max-ziplist-value"]));

@@ -17,6 +17,8 @@ public sealed class ExclusiveHold : IShardWork
     private int _pending;
     private int _inside;
 
+    private const int BusyPollMs = 20;
+
     internal ExclusiveHold(Action<ExclusiveHold> recycle) => _recycle = recycle;
 
     /// <summary>Prepares a (possibly recycled) hold for one transaction, before it is queued anywhere.</summary>
@@ -49,7 +51,9 @@ public sealed class ExclusiveHold : IShardWork
             if (_coordinator is not null) _othersArrived.Set();
             else _onAcquired(this);
         }
-        _release.Wait();
+        // While a script runs past busy-reply-threshold, a parked shard keeps serving its connections' I/O so
+        // that they get BUSY replies (and can send SCRIPT KILL) instead of hanging.
+        while (!_release.Wait(BusyPollMs)) shard.ServeWhileParked();
         Leave();
     }
 

@@ -69,6 +69,12 @@ public sealed class Shard : IDisposable
 
     internal void Start() => _thread.Start();
 
+    /// <summary>Parked by a hold while a script is busy: handle this thread's socket I/O (the commands get BUSY).</summary>
+    internal void ServeWhileParked()
+    {
+        if (_owner.BusyReply is not null && IsCurrentThread) Poller?.Poll(0);
+    }
+
     public void Post(IShardWork work)
     {
         _inbox.Enqueue(work);

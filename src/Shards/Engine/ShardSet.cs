@@ -60,6 +60,18 @@ public sealed class ShardSet : IDisposable
 
     public void BlockedClientsChanged(int delta) => Interlocked.Add(ref _blockedClients, delta);
 
+    private volatile string? _busyReply;
+
+    /// <summary>
+    /// Set while a script runs past busy-reply-threshold (Redis's "script timed out" state): the BUSY error
+    /// every command without the allow-busy flag gets instead of running. Null otherwise.
+    /// </summary>
+    public string? BusyReply
+    {
+        get => _busyReply;
+        set => _busyReply = value;
+    }
+
     /// <summary>Multi-shard transactions scheduled so far.</summary>
     public long TransactionsScheduled => Interlocked.Read(ref _nextTxId);
 

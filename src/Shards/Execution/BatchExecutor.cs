@@ -46,7 +46,7 @@ public sealed partial class BatchExecutor
         _table = table;
         _session = session;
         _out = output;
-        _context = new CommandContext(engine, session, output);
+        _context = new CommandContext(engine, session, output) { Runner = this };
         _works = new RunWork[engine.Count];
         for (int i = 0; i < _works.Length; i++)
         {
@@ -379,6 +379,13 @@ public sealed partial class BatchExecutor
         {
             def.RecordRejected();
             cmd.Error = $"ERR Can't execute '{def.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+            return RunKind.Other;
+        }
+        if (_engine.BusyReply is { } busy && (spec.Flags & CommandFlags.AllowBusy) == 0)
+        {
+            // A script runs past busy-reply-threshold with every shard parked: only SCRIPT KILL and the like.
+            def.RecordRejected();
+            cmd.Error = busy;
             return RunKind.Other;
         }
         switch (def.Route)

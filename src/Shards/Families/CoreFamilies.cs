@@ -20,5 +20,6 @@ public static class CoreFamilies
         .. SetFamily.Commands(),
         .. SortedSetFamily.Commands(),
         .. GeoFamily.Commands(),
+        .. ScriptingFamily.Commands(),
     ];
 }
