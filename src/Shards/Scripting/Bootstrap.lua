@@ -44,13 +44,42 @@ local function protect(t)
   })
 end
 
--- Native functions return (true, results...) or (false, error): errors are raised here, in Lua, so that no C#
--- frame is ever unwound by a Lua error. Strings get the caller's position, as luaL_error gives it.
-local function check(ok, ...)
-  if ok then return ... end
-  error((...), 2)
+-- Native functions return (true, results...) or (false, error). They never raise (no C# frame may be unwound
+-- by a Lua error); the error is raised by a coroutine body instead, and coroutine.wrap's C function propagates it.
+-- So the function scripts call is a C function, and a script's frame survives even "return redis.call(...)"
+-- (a tail call to a Lua function would replace it): the error position is the script's line, as in Redis, and a
+-- string error gets that position prepended (luaL_where), as luaL_error gives it.
+local wrap_co, yield, pack, unpack = coroutine.wrap, coroutine.yield, table.pack, table.unpack
+local function install(tbl, key, raw)
+  local function make()
+    return wrap_co(function(...)
+      local r = pack(raw(...))
+      while true do
+        if not r[1] then
+          rawset(tbl, key, make())
+          error(r[2], 0)
+        end
+        r = pack(raw(yield(unpack(r, 2, r.n))))
+      end
+    end)
+  end
+  rawset(tbl, key, make())
 end
-local function wrap(f) return function(...) return check(f(...)) end end
+local function install_call(tbl, raw)
+  local function make()
+    return wrap_co(function(...)
+      local ok, v = raw(...)
+      while true do
+        if not ok then
+          rawset(tbl, 'call', make())
+          error(v, 0)
+        end
+        ok, v = raw(yield(v))
+      end
+    end)
+  end
+  rawset(tbl, 'call', make())
+end
 
 -- luaPushErrorBuff: "-CODE msg" keeps its code, anything else gets ERR; CR/LF trimmed at both ends.
 local function error_table(s)
@@ -64,18 +93,17 @@ local function error_table(s)
 end
 
 -- ---- redis ----
-local raw_call, raw_pcall = raw.call, raw.pcall
 local redis = {}
-redis.call = function(...) return check(raw_call(...)) end
-redis.pcall = raw_pcall
-redis.sha1hex = wrap(raw.sha1hex)
-redis.log = wrap(raw.log)
-redis.setresp = wrap(raw.setresp)
-redis.set_repl = wrap(raw.set_repl)
+install_call(redis, raw.call)
+redis.pcall = raw.pcall
+install(redis, 'sha1hex', raw.sha1hex)
+install(redis, 'log', raw.log)
+install(redis, 'setresp', raw.setresp)
+install(redis, 'set_repl', raw.set_repl)
 redis.replicate_commands = function() return true end
 redis.breakpoint = function() return false end
 redis.debug = function() end
-redis.acl_check_cmd = wrap(raw.acl_check_cmd)
+install(redis, 'acl_check_cmd', raw.acl_check_cmd)
 redis.error_reply = function(...)
   local e = ...
   if select('#', ...) ~= 1 or type(e) ~= 'string' then return {err = 'ERR wrong number or type of arguments'} end
@@ -230,8 +258,6 @@ end
 
 -- ---- cjson / cmsgpack (native) ----
 local cjson = {
-  encode = wrap(raw.cjson_encode),
-  decode = wrap(raw.cjson_decode),
   encode_keep_buffer = function() end,
   encode_max_depth = function() end,
   decode_max_depth = function() end,
@@ -241,13 +267,14 @@ local cjson = {
   encode_invalid_numbers = function() end,
   null = raw.null,
 }
+install(cjson, 'encode', raw.cjson_encode)
+install(cjson, 'decode', raw.cjson_decode)
 cjson.new = function() return cjson end
-local cmsgpack = {
-  pack = wrap(raw.msgpack_pack),
-  unpack = wrap(raw.msgpack_unpack),
-  unpack_one = wrap(raw.msgpack_unpack_one),
-  unpack_limit = wrap(raw.msgpack_unpack_limit),
-}
+local cmsgpack = {}
+install(cmsgpack, 'pack', raw.msgpack_pack)
+install(cmsgpack, 'unpack', raw.msgpack_unpack)
+install(cmsgpack, 'unpack_one', raw.msgpack_unpack_one)
+install(cmsgpack, 'unpack_limit', raw.msgpack_unpack_limit)
 
 -- ---- Lua 5.1 names scripts written for Redis rely on ----
 local function pcall_fix(ok, ...)
@@ -266,8 +293,8 @@ end
 
 local mathlib = {}
 for k, v in pairs(math) do mathlib[k] = v end
-mathlib.random = wrap(raw.random)
-mathlib.randomseed = wrap(raw.randomseed)
+install(mathlib, 'random', raw.random)
+install(mathlib, 'randomseed', raw.randomseed)
 mathlib.pow = function(x, y) return x ^ y end
 mathlib.mod = math.fmod
 mathlib.log10 = function(x) return math.log(x, 10) end
@@ -364,7 +391,7 @@ local function register_function(...)
   pending_count = pending_count + 1
 end
 local load_redis = setmetatable({
-  register_function = register_function, log = redis.log,
+  register_function = register_function, log = function(...) return redis.log(...) end,
   LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
   REDIS_VERSION = raw.version, REDIS_VERSION_NUM = raw.version_num,
 }, {__index = nonexistent, __newindex = readonly, __metatable = false})
@@ -374,7 +401,7 @@ setmetatable(run_globals, {__index = nonexistent})
 local function_meta = {__index = run_globals, __newindex = readonly, __metatable = false}
 local function_env = setmetatable({}, function_meta)
 run_globals._G = function_env
-load_globals._G = function_env
+rawset(load_globals, "_G", function_env)
 
 -- Runs a compiled library chunk with the load-time globals; returns (true, {name={callback, flags, desc}}, count)
 -- or (false, errtable).
