@@ -26,7 +26,7 @@ public static class HyperLogLogFamily
         Declare.Keyed("PFADD", -2, CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, 1, 1, 1,
             AclCategories.Write | AclCategories.HyperLogLog | AclCategories.Fast, PfAdd,
             "Adds the specified elements to the specified HyperLogLog.", "2.8.9", Group),
-        Declare.Keyed("PFCOUNT", -2, CommandFlags.ReadOnly, 1, -1, 1,
+        Declare.Keyed("PFCOUNT", -2, CommandFlags.ReadOnly | CommandFlags.MayReplicate, 1, -1, 1,
             AclCategories.Read | AclCategories.HyperLogLog | AclCategories.Slow, PfCount,
             "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", "2.8.9", Group),
         Declare.Keyed("PFMERGE", -2, CommandFlags.Write | CommandFlags.DenyOom, 1, -1, 1,

@@ -15,7 +15,7 @@ internal static unsafe class LuaMsgPack
         try
         {
             int argc = Lua.GetTop(l);
-            if (argc == 0) return ScriptingEngine.Fail(l, "MessagePack pack needs input.");
+            if (argc == 0) return ScriptingEngine.Fail(l, "bad argument #0 to 'pack' (MessagePack pack needs input.)");
             var o = new List<byte>(64);
             for (int i = 1; i <= argc; i++) EncodeValue(l, i, o, 0);
             Lua.SetTop(l, 0);

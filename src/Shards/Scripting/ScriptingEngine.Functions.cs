@@ -103,7 +103,7 @@ public sealed unsafe partial class ScriptingEngine
         var l = _l;
         if (Lua.LoadBuffer(l, body, "@user_function") != Lua.Ok)
         {
-            error = "ERR Error compiling function: " + Lua.ToStringLatin1(l, -1);
+            error = "ERR Error compiling function: " + Lua51Message(Lua.ToStringLatin1(l, -1));
             Lua.SetTop(l, 0);
             return null;
         }

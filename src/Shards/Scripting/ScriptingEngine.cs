@@ -241,7 +241,7 @@ public sealed unsafe partial class ScriptingEngine : IDisposable
             var l = _l;
             if (Lua.LoadBuffer(l, code, "@user_script") != Lua.Ok)
             {
-                error = "ERR Error compiling script (new function): " + Lua.ToStringLatin1(l, -1);
+                error = "ERR Error compiling script (new function): " + Lua51Message(Lua.ToStringLatin1(l, -1));
                 Lua.SetTop(l, 0);
                 return null;
             }
@@ -256,6 +256,9 @@ public sealed unsafe partial class ScriptingEngine : IDisposable
         error = null;
         return sha;
     }
+
+    /// <summary>Lua 5.4 quotes tokens in syntax errors like 5.1 except the end of the chunk.</summary>
+    internal static string Lua51Message(string message) => message.Replace(" near <eof>", " near '<eof>'");
 
     /// <summary>Sets the _ENV upvalue of the function on top of the stack to the registry table <paramref name="envKey"/>.</summary>
     private static void SetEnv(IntPtr l, string envKey)
@@ -378,6 +381,11 @@ public sealed unsafe partial class ScriptingEngine : IDisposable
         if (fn is null)
         {
             ctx.Error("ERR Function not found");
+            return;
+        }
+        if (!NumberParser.TryParseInt64(ctx.Arg(2), out _))
+        {
+            ctx.Error("ERR Bad number of keys provided");
             return;
         }
         if (!TryNumKeys(ctx, out int numKeys)) return;
