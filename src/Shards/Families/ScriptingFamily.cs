@@ -266,7 +266,7 @@ public static class ScriptingFamily
         string policy = "APPEND";
         if (ctx.ArgCount > 4)
         {
-            ctx.SyntaxError();
+            ctx.Error("ERR unknown subcommand or wrong number of arguments for 'RESTORE'. Try FUNCTION HELP.");
             return;
         }
         if (ctx.ArgCount == 4)

@@ -34,7 +34,7 @@ public static class FunctionDump
         error = null;
         if (payload.Length < 10)
         {
-            error = "ERR payload version or checksum are wrong";
+            error = "ERR DUMP payload version or checksum are wrong";
             return null;
         }
         var footer = payload[^10..];
@@ -42,7 +42,7 @@ public static class FunctionDump
         ulong crc = BinaryPrimitives.ReadUInt64LittleEndian(footer[2..]);
         if (version > RdbVersion || Crc64(0, payload[..^8]) != crc)
         {
-            error = "ERR payload version or checksum are wrong";
+            error = "ERR DUMP payload version or checksum are wrong";
             return null;
         }
         var body = payload[..^10];

@@ -11,7 +11,7 @@ public sealed class FunctionLibraries
 {
     private readonly object _lock = new();
     private readonly Dictionary<string, FunctionLibrary> _libraries = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, FunctionInfo> _functions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FunctionInfo> _functions = new(StringComparer.OrdinalIgnoreCase);
 
     public FunctionInfo? Find(string name)
     {
