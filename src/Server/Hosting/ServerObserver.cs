@@ -29,7 +29,7 @@ public sealed class ServerObserver(ServerHost host) : ICommandObserver
         if (threshold >= 0 && microseconds >= threshold && (flags & CommandFlags.SkipSlowlog) == 0)
             host.SlowLog.Add(ctx, microseconds, conn?.RemoteAddress ?? "", conn?.Name ?? "");
         if (host.Hooks.MonitorsAttached && (flags & (CommandFlags.SkipMonitor | CommandFlags.Admin)) == 0)
-            FeedMonitors(ctx, conn);
+            FeedMonitors(ctx, ctx.InScript ? null : conn);
     }
 
     public void ErrorReplied(ReadOnlySpan<byte> line)
