@@ -190,7 +190,7 @@ public static class InfoSections
         Field(sb, "maxclients", host.Config.MaxClients);
         Field(sb, "client_recent_max_input_buffer", maxIn);
         Field(sb, "client_recent_max_output_buffer", maxOut);
-        Field(sb, "blocked_clients", host.Clients.All.Count(c => c.IsBlocked));
+        Field(sb, "blocked_clients", host.Engine.BlockedClients);
         Field(sb, "tracking_clients", host.Tracker.TrackingClients);
         Field(sb, "clients_in_timeout_table", 0);
     }

@@ -5,33 +5,55 @@ using TdbPlus.Shards.Keyspace;
 namespace TdbPlus.Shards.Execution;
 
 /// <summary>Blocking commands: a command that found nothing waits on its keys until served, timed out or unblocked.</summary>
-public sealed partial class BatchExecutor : IKeyWaiter
+public sealed partial class BatchExecutor
 {
     private const int Waiting = 0;
     private const int Serving = 1;
     private const int Done = 2;
 
+    /// <summary>Longest single Timer period; longer timeouts re-arm until their deadline.</summary>
+    private const long MaxTimerMs = uint.MaxValue - 1;
+
     private enum BlockOutcome { Served, TimedOut, Unblocked, UnblockedWithError, Retry }
 
-    private int _blockState = Done;
+    private BlockTicket? _ticket;
     private BlockOutcome _blockOutcome;
     private bool _blockSingleShard;
     private int _blockShard;
     private bool _blockNullArray;
-    private Timer? _blockTimer;
     private CommandContext? _serveContext;
     private RespWriter? _serveWriter;
 
-    /// <summary>True while this connection is blocked on keys (CLIENT LIST flags=b, INFO blocked_clients).</summary>
-    public bool IsBlocked => Volatile.Read(ref _blockState) != Done;
+    /// <summary>The next run of the blocked command is a retry (its keys span shards): keep its first deadline.</summary>
+    private bool _retrying;
 
-    bool IKeyWaiter.IsDone => Volatile.Read(ref _blockState) == Done;
+    /// <summary>Environment.TickCount64 at which the current blocking command times out; 0 = never.</summary>
+    private long _blockDeadline;
+
+    /// <summary>
+    /// One blocking episode of this connection, as the shards' waiter lists see it. A fresh ticket per episode
+    /// keeps registrations (and timers) of an earlier episode from acting on a later one: they stay done.
+    /// </summary>
+    private sealed class BlockTicket(BatchExecutor owner) : IKeyWaiter
+    {
+        public int State = Waiting;
+        public Timer? Timer;
+
+        public BatchExecutor Owner => owner;
+
+        public bool IsDone => Volatile.Read(ref State) == Done;
+
+        public bool TryServe(int shardId) => owner.TryServe(this, shardId);
+    }
+
+    /// <summary>True while this connection is blocked on keys (CLIENT LIST flags=b, INFO blocked_clients).</summary>
+    public bool IsBlocked => Volatile.Read(ref _ticket) is { } t && !t.IsDone;
 
     /// <summary>
     /// The handler asked to block: register on its keys (their shards are parked by the caller) and arm the
     /// timeout, or answer the timeout reply at once where blocking is not allowed. True when now blocked.
     /// </summary>
-    private bool BlockOrTimeOut(CommandBatch batch, ref BatchCommand cmd)
+    private bool BlockOrTimeOut(CommandBatch batch, ref BatchCommand cmd, bool retry)
     {
         var ctx = _context;
         if (!_session.BlockingAllowed)
@@ -39,32 +61,60 @@ public sealed partial class BatchExecutor : IKeyWaiter
             WriteTimeoutReply(ctx.Reply, ctx.BlockTimeoutNullArray);
             return false;
         }
+        long now = Environment.TickCount64;
+        if (!retry) _blockDeadline = ctx.BlockTimeoutMs > 0 ? now + ctx.BlockTimeoutMs : 0;
+        else if (_blockDeadline != 0 && _blockDeadline <= now)
+        {
+            // A retried waiter whose time ran out while it was being retried.
+            WriteTimeoutReply(ctx.Reply, ctx.BlockTimeoutNullArray);
+            return false;
+        }
         _blockNullArray = ctx.BlockTimeoutNullArray;
         _blockSingleShard = System.Numerics.BitOperations.PopCount(cmd.ShardMask) == 1;
         _blockShard = System.Numerics.BitOperations.TrailingZeroCount(cmd.ShardMask);
-        Volatile.Write(ref _blockState, Waiting);
+        var ticket = new BlockTicket(this);
+        Volatile.Write(ref _ticket, ticket);
         for (int i = 0; i < ctx.BlockingKeyCount; i++)
         {
             var key = ctx.Arg(ctx.BlockingKeyArg(i));
-            _engine.ShardFor(key).Store.Blocking.Add(cmd.DbIndex, key.ToArray(), this);
+            _engine.ShardFor(key).Store.Blocking.Add(cmd.DbIndex, key.ToArray(), ticket);
         }
         _engine.BlockedClientsChanged(+1);
         Suspend(Suspension.Blocked);
-        if (ctx.BlockTimeoutMs > 0)
-            _blockTimer = new Timer(static s => ((BatchExecutor)s!).EndBlock(BlockOutcome.TimedOut), this,
-                ctx.BlockTimeoutMs, Timeout.Infinite);
+        if (_blockDeadline != 0) ArmTimer(ticket, _blockDeadline - now);
         return true;
     }
 
-    bool IKeyWaiter.TryServe(int shardId)
+    private void ArmTimer(BlockTicket ticket, long delayMs)
+    {
+        // The ticket is published before the timer: a timer firing at once finds the ticket to end.
+        var timer = new Timer(static s => OnTimer((BlockTicket)s!), ticket, Math.Clamp(delayMs, 1, MaxTimerMs), Timeout.Infinite);
+        ticket.Timer = timer;
+        if (ticket.IsDone) timer.Dispose();
+    }
+
+    private static void OnTimer(BlockTicket ticket)
+    {
+        var owner = ticket.Owner;
+        long left = owner._blockDeadline - Environment.TickCount64;
+        if (left > 0 && !ticket.IsDone && ReferenceEquals(Volatile.Read(ref owner._ticket), ticket))
+        {
+            // Fired early (a timeout longer than one Timer period): wait the rest.
+            ticket.Timer?.Change(Math.Min(left, MaxTimerMs), Timeout.Infinite);
+            return;
+        }
+        owner.EndBlock(ticket, BlockOutcome.TimedOut);
+    }
+
+    private bool TryServe(BlockTicket ticket, int shardId)
     {
         if (!_blockSingleShard || shardId != _blockShard)
         {
             // Keys on several shards: let the command run again from the start, with all of them parked.
-            EndBlock(BlockOutcome.Retry);
+            EndBlock(ticket, BlockOutcome.Retry);
             return true;
         }
-        if (Interlocked.CompareExchange(ref _blockState, Serving, Waiting) != Waiting) return true;
+        if (Interlocked.CompareExchange(ref ticket.State, Serving, Waiting) != Waiting) return true;
         var shard = _engine.Shards[shardId];
         _serveWriter ??= new RespWriter(256);
         _serveContext ??= new CommandContext(_engine, _session, _serveWriter);
@@ -73,41 +123,48 @@ public sealed partial class BatchExecutor : IKeyWaiter
         var ctx = _serveContext;
         ctx.LocalShard = shard;
         ctx.Serving = true;
-        ExecuteOne(ctx, _batch!, ref _batch![_index]);
-        ctx.Serving = false;
+        try
+        {
+            ExecuteOne(ctx, _batch!, ref _batch![_index]);
+        }
+        finally
+        {
+            ctx.Serving = false;
+        }
         if (ctx.BlockRequested)
         {
             _serveWriter.Clear();
-            Volatile.Write(ref _blockState, Waiting);
+            Volatile.Write(ref ticket.State, Waiting);
             return false;
         }
-        Finish(BlockOutcome.Served);
+        Finish(ticket, BlockOutcome.Served);
         return true;
     }
 
     /// <summary>CLIENT UNBLOCK: ends the block with the timeout reply, or with an UNBLOCKED error. False when not blocked.</summary>
-    public bool Unblock(bool withError) => EndBlock(withError ? BlockOutcome.UnblockedWithError : BlockOutcome.Unblocked);
+    public bool Unblock(bool withError) =>
+        Volatile.Read(ref _ticket) is { } t && EndBlock(t, withError ? BlockOutcome.UnblockedWithError : BlockOutcome.Unblocked);
 
-    private bool EndBlock(BlockOutcome outcome)
+    private bool EndBlock(BlockTicket ticket, BlockOutcome outcome)
     {
         var spin = new SpinWait();
         while (true)
         {
-            int state = Interlocked.CompareExchange(ref _blockState, Done, Waiting);
+            int state = Interlocked.CompareExchange(ref ticket.State, Done, Waiting);
             if (state == Waiting) break;
             if (state == Done) return false;
+            // Being served on a shard right now: its outcome decides.
             spin.SpinOnce();
         }
-        Finish(outcome);
+        Finish(ticket, outcome);
         return true;
     }
 
-    private void Finish(BlockOutcome outcome)
+    private void Finish(BlockTicket ticket, BlockOutcome outcome)
     {
         _blockOutcome = outcome;
-        Volatile.Write(ref _blockState, Done);
-        _blockTimer?.Dispose();
-        _blockTimer = null;
+        Volatile.Write(ref ticket.State, Done);
+        ticket.Timer?.Dispose();
         _engine.BlockedClientsChanged(-1);
         Resumed();
     }
@@ -119,6 +176,7 @@ public sealed partial class BatchExecutor : IKeyWaiter
         switch (_blockOutcome)
         {
             case BlockOutcome.Retry:
+                _retrying = true;
                 return;
             case BlockOutcome.Served:
                 _out.Raw(_serveWriter!.Written);

@@ -337,8 +337,10 @@ public sealed partial class BatchExecutor
         {
             _context.LocalShard = null;
             ref var cmd = ref batch[_index];
+            bool retry = _retrying;
+            _retrying = false;
             ExecuteOne(_context, batch, ref cmd);
-            if (_context.BlockRequested) blocked = BlockOrTimeOut(batch, ref cmd);
+            if (_context.BlockRequested) blocked = BlockOrTimeOut(batch, ref cmd, retry);
             ServeReadyKeys(cmd.ShardMask);
         }
         finally

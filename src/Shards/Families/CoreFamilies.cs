@@ -21,5 +21,6 @@ public static class CoreFamilies
         .. SortedSetFamily.Commands(),
         .. GeoFamily.Commands(),
         .. ScriptingFamily.Commands(),
+        .. ListFamily.Commands(),
     ];
 }
