@@ -55,6 +55,8 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
         Failed = false;
         BlockRequested = false;
         BlockingKeyCount = 0;
+        ContinueShard = -1;
+        ContinueState = null;
     }
 
     private int[] _blockingKeys = new int[4];
@@ -64,6 +66,37 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
     /// the handler behaves as usual and calls <see cref="Block"/> again if there is still nothing for it.
     /// </summary>
     public bool Serving { get; internal set; }
+
+    /// <summary>
+    /// While serving a blocked client that declared <c>servesPerShard</c>: the state handed on by the run on
+    /// the previous shard through <see cref="ContinueOn"/>; null on the first run.
+    /// </summary>
+    public object? Continuation { get; internal set; }
+
+    internal int ContinueShard { get; private set; } = -1;
+
+    internal object? ContinueState { get; private set; }
+
+    /// <summary>
+    /// True when the handler may touch <paramref name="key"/> now: always, except while serving a blocked
+    /// client on one shard (<see cref="Serving"/> with servesPerShard), where only that shard's keys are here.
+    /// </summary>
+    public bool IsLocal(ReadOnlySpan<byte> key) =>
+        LocalShard is not { } s || Engine.Count == 1 || Engine.ShardIndexFor(key) == s.Id;
+
+    /// <summary>
+    /// While serving on one shard: finish the command on the shard of <paramref name="key"/>, where the handler
+    /// runs again with <see cref="Continuation"/> = <paramref name="state"/> (BLMOVE pops here, pushes there).
+    /// Whatever the handler replies across its runs is the client's reply.
+    /// </summary>
+    public void ContinueOn(ReadOnlySpan<byte> key, object state)
+    {
+        ContinueShard = Engine.ShardIndexFor(key);
+        ContinueState = state;
+    }
+
+    /// <summary>Keys may be served per shard (see <see cref="Block(long, bool, bool)"/>).</summary>
+    public bool BlockServesPerShard { get; private set; }
 
     /// <summary>The handler found nothing and asked to block (it wrote no reply).</summary>
     public bool BlockRequested { get; private set; }
@@ -89,11 +122,21 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
     /// Blocks the client on the keys added with <see cref="AddBlockingKey"/> instead of replying. Where a
     /// client may not block (MULTI, scripts) the engine answers the timeout reply at once, as Redis does.
     /// </summary>
-    public void Block(long timeoutMs, bool timeoutReplyIsNullArray)
+    /// <param name="timeoutMs">Relative timeout; 0 waits forever.</param>
+    /// <param name="timeoutReplyIsNullArray">The reply on timeout or CLIENT UNBLOCK: a null array, else a null bulk.</param>
+    /// <param name="servesPerShard">
+    /// The handler can be served on the one shard whose key was fed even when its keys span shards: while
+    /// <see cref="Serving"/> it only touches keys for which <see cref="IsLocal"/> holds, and hands any work on
+    /// other shards on with <see cref="ContinueOn"/>. Then a fed key serves the client at once, right after the
+    /// feeding command, as Redis does. Otherwise such a client is woken to run the command again with all its
+    /// shards parked, and another client may take the element first.
+    /// </param>
+    public void Block(long timeoutMs, bool timeoutReplyIsNullArray, bool servesPerShard = false)
     {
         BlockRequested = true;
         BlockTimeoutMs = timeoutMs;
         BlockTimeoutNullArray = timeoutReplyIsNullArray;
+        BlockServesPerShard = servesPerShard;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

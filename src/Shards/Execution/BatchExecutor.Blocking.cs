@@ -11,6 +11,9 @@ public sealed partial class BatchExecutor
     private const int Serving = 1;
     private const int Done = 2;
 
+    /// <summary>Served on one shard, finishing on another (ContinueOn): no longer blocked, reply still to come.</summary>
+    private const int Committed = 3;
+
     /// <summary>Longest single Timer period; longer timeouts re-arm until their deadline.</summary>
     private const long MaxTimerMs = uint.MaxValue - 1;
 
@@ -21,6 +24,7 @@ public sealed partial class BatchExecutor
     private bool _blockSingleShard;
     private int _blockShard;
     private bool _blockNullArray;
+    private bool _blockPerShard;
     private CommandContext? _serveContext;
     private RespWriter? _serveWriter;
 
@@ -41,7 +45,7 @@ public sealed partial class BatchExecutor
 
         public BatchExecutor Owner => owner;
 
-        public bool IsDone => Volatile.Read(ref State) == Done;
+        public bool IsDone => Volatile.Read(ref State) >= Done;
 
         public bool TryServe(int shardId) => owner.TryServe(this, shardId);
     }
@@ -70,6 +74,7 @@ public sealed partial class BatchExecutor
             return false;
         }
         _blockNullArray = ctx.BlockTimeoutNullArray;
+        _blockPerShard = ctx.BlockServesPerShard;
         _blockSingleShard = System.Numerics.BitOperations.PopCount(cmd.ShardMask) == 1;
         _blockShard = System.Numerics.BitOperations.TrailingZeroCount(cmd.ShardMask);
         var ticket = new BlockTicket(this);
@@ -108,21 +113,42 @@ public sealed partial class BatchExecutor
 
     private bool TryServe(BlockTicket ticket, int shardId)
     {
-        if (!_blockSingleShard || shardId != _blockShard)
+        if (!_blockPerShard && (!_blockSingleShard || shardId != _blockShard))
         {
             // Keys on several shards: let the command run again from the start, with all of them parked.
             EndBlock(ticket, BlockOutcome.Retry);
             return true;
         }
         if (Interlocked.CompareExchange(ref ticket.State, Serving, Waiting) != Waiting) return true;
-        var shard = _engine.Shards[shardId];
         _serveWriter ??= new RespWriter(256);
         _serveContext ??= new CommandContext(_engine, _session, _serveWriter);
         _serveWriter.Clear();
         _serveWriter.Protocol = _out.Protocol;
         var ctx = _serveContext;
+        RunServing(ctx, _engine.Shards[shardId], continuation: null);
+        if (ctx.BlockRequested)
+        {
+            _serveWriter.Clear();
+            Volatile.Write(ref ticket.State, Waiting);
+            return false;
+        }
+        if (ctx.ContinueShard >= 0)
+        {
+            // Served here; the command finishes on another shard, in that shard's order.
+            Volatile.Write(ref ticket.State, Committed);
+            PostContinuation(ticket, ctx);
+            return true;
+        }
+        Finish(ticket, BlockOutcome.Served);
+        return true;
+    }
+
+    /// <summary>Runs the blocked command on <paramref name="shard"/>'s thread (or with it parked) to serve it.</summary>
+    private void RunServing(CommandContext ctx, Engine.Shard shard, object? continuation)
+    {
         ctx.LocalShard = shard;
         ctx.Serving = true;
+        ctx.Continuation = continuation;
         try
         {
             ExecuteOne(ctx, _batch!, ref _batch![_index]);
@@ -130,15 +156,31 @@ public sealed partial class BatchExecutor
         finally
         {
             ctx.Serving = false;
+            ctx.Continuation = null;
         }
-        if (ctx.BlockRequested)
+    }
+
+    private void PostContinuation(BlockTicket ticket, CommandContext ctx) =>
+        _engine.Shards[ctx.ContinueShard].Post(new ContinuationWork(this, ticket, ctx.ContinueState!));
+
+    /// <summary>The rest of a served command, on the shard of the key it continues on.</summary>
+    private sealed class ContinuationWork(BatchExecutor owner, BlockTicket ticket, object state) : Engine.IShardWork
+    {
+        public void Execute(Engine.Shard shard)
         {
-            _serveWriter.Clear();
-            Volatile.Write(ref ticket.State, Waiting);
-            return false;
+            var ctx = owner._serveContext!;
+            try
+            {
+                owner.RunServing(ctx, shard, state);
+            }
+            finally
+            {
+                if (ctx.ContinueShard >= 0) owner.PostContinuation(ticket, ctx);
+                else owner.Finish(ticket, BlockOutcome.Served);
+                // What it pushed may serve clients blocked here.
+                if (shard.Store.Blocking.HasReady) shard.Store.Blocking.ServeReady(shard.Id);
+            }
         }
-        Finish(ticket, BlockOutcome.Served);
-        return true;
     }
 
     /// <summary>CLIENT UNBLOCK: ends the block with the timeout reply, or with an UNBLOCKED error. False when not blocked.</summary>
@@ -152,7 +194,7 @@ public sealed partial class BatchExecutor
         {
             int state = Interlocked.CompareExchange(ref ticket.State, Done, Waiting);
             if (state == Waiting) break;
-            if (state == Done) return false;
+            if (state >= Done) return false;
             // Being served on a shard right now: its outcome decides.
             spin.SpinOnce();
         }

@@ -339,7 +339,16 @@ public sealed partial class BatchExecutor
             ref var cmd = ref batch[_index];
             bool retry = _retrying;
             _retrying = false;
-            ExecuteOne(_context, batch, ref cmd);
+            // A retry serves a blocked client: keys of another type among its keys do not fail it (as Redis).
+            _context.Serving = retry;
+            try
+            {
+                ExecuteOne(_context, batch, ref cmd);
+            }
+            finally
+            {
+                _context.Serving = false;
+            }
             if (_context.BlockRequested) blocked = BlockOrTimeOut(batch, ref cmd, retry);
             ServeReadyKeys(cmd.ShardMask);
         }
@@ -522,7 +531,8 @@ public sealed partial class BatchExecutor
         ctx.DbIndex = cmd.DbIndex;
         ctx.Now = _engine.Clock.NowMs;
         _session.LastCommand = def.FullName;
-        if (_engine.Config.MaxMemory > 0 && !MemoryAvailable(ctx, cmd) && (def.Spec.Flags & CommandFlags.DenyOom) != 0)
+        // Serving a blocked client is not a new command: Redis does not refuse it for memory either.
+        if (!ctx.Serving && _engine.Config.MaxMemory > 0 && !MemoryAvailable(ctx, cmd) && (def.Spec.Flags & CommandFlags.DenyOom) != 0)
         {
             def.RecordRejected();
             int at = ctx.Reply.Length;

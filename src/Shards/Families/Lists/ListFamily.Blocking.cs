@@ -27,6 +27,8 @@ public static partial class ListFamily
         for (int j = firstKey; j <= lastKey; j++)
         {
             var key = ctx.Arg(j);
+            // Served on the shard of a fed key: keys elsewhere are not here (and were empty when it blocked).
+            if (!ctx.IsLocal(key)) continue;
             var db = ctx.Db(key);
             nint rec = db.FindForWrite(key, ctx.Now, ctx.Session.NoTouch);
             if (rec == 0) continue;
@@ -53,7 +55,7 @@ public static partial class ListFamily
             return;
         }
         for (int j = firstKey; j <= lastKey; j++) ctx.AddBlockingKey(j);
-        ctx.Block(timeoutMs, timeoutReplyIsNullArray: true);
+        ctx.Block(timeoutMs, timeoutReplyIsNullArray: true, servesPerShard: true);
     }
 
     private static void BLMove(CommandContext ctx)
@@ -69,11 +71,20 @@ public static partial class ListFamily
         BlockingMove(ctx, fromHead: false, toHead: true, timeoutMs);
     }
 
-    /// <summary>Redis's blmoveGenericCommand: LMOVE when the source has elements, else block on it (timeout reply: null bulk).</summary>
+    /// <summary>
+    /// Redis's blmoveGenericCommand: LMOVE when the source has elements, else block on it. Redis 7.0 answers a
+    /// timeout with a null array (as every list block), but a client that may not block (MULTI) with a null bulk.
+    /// </summary>
     private static void BlockingMove(CommandContext ctx, bool fromHead, bool toHead, long timeoutMs)
     {
+        if (ctx.Continuation is MoveContinuation next)
+        {
+            ContinueMove(ctx, next);
+            return;
+        }
         var key = ctx.Arg(1);
-        nint rec = ctx.Db(key).FindForWrite(key, ctx.Now, ctx.Session.NoTouch);
+        var db = ctx.Db(key);
+        nint rec = db.FindForWrite(key, ctx.Now, ctx.Session.NoTouch);
         if (rec != 0 && Record.Type(rec) != KeyType.List && !ctx.Serving)
         {
             ctx.WrongType();
@@ -81,10 +92,63 @@ public static partial class ListFamily
         }
         if (rec != 0 && Record.Type(rec) == KeyType.List)
         {
-            MoveGeneric(ctx, fromHead, toHead);
+            var dstKey = ctx.Arg(2);
+            if (ctx.IsLocal(dstKey))
+            {
+                MoveGeneric(ctx, fromHead, toHead);
+                return;
+            }
+            // Served on the source's shard with the destination elsewhere: pop here, push there.
+            var src = db.GetObject<Lists.QuickList>(rec);
+            long before = src.MemoryBytes;
+            byte[] value = src.Pop(fromHead);
+            AfterRemoval(db, key, src, before);
+            ctx.ContinueOn(dstKey, new MoveContinuation(value, fromHead, toHead, PushBack: false));
+            return;
+        }
+        if (!ctx.Session.BlockingAllowed)
+        {
+            ctx.Reply.NullBulk();
             return;
         }
         ctx.AddBlockingKey(1);
-        ctx.Block(timeoutMs, timeoutReplyIsNullArray: false);
+        ctx.Block(timeoutMs, timeoutReplyIsNullArray: true, servesPerShard: true);
+    }
+
+    /// <summary>An element a served BLMOVE popped on one shard, on its way to the destination (or back).</summary>
+    private sealed record MoveContinuation(byte[] Value, bool FromHead, bool ToHead, bool PushBack);
+
+    /// <summary>
+    /// The destination half of a BLMOVE served across shards: push and reply the element, or, when the
+    /// destination is no list, reply WRONGTYPE and put the element back at the source's end (as Redis 7.0 does).
+    /// </summary>
+    private static void ContinueMove(CommandContext ctx, MoveContinuation move)
+    {
+        var key = ctx.Arg(move.PushBack ? 1 : 2);
+        var db = ctx.Db(key);
+        nint rec = db.FindForWrite(key, ctx.Now, ctx.Session.NoTouch);
+        if (rec != 0 && Record.Type(rec) != KeyType.List)
+        {
+            if (move.PushBack) return; // The source changed type meanwhile: nowhere to put it back.
+            ctx.WrongType();
+            ctx.ContinueOn(ctx.Arg(1), move with { PushBack = true });
+            return;
+        }
+        bool head = move.PushBack ? move.FromHead : move.ToHead;
+        if (rec == 0)
+        {
+            var list = NewList(ctx);
+            list.Push(move.Value, head);
+            Create(ctx, db, key, list);
+        }
+        else
+        {
+            var list = db.GetObject<Lists.QuickList>(rec);
+            long before = list.MemoryBytes;
+            list.Push(move.Value, head);
+            db.ObjectResized(before, list);
+            db.SignalKeyReady(key);
+        }
+        if (!move.PushBack) ctx.Reply.Bulk(move.Value);
     }
 }
