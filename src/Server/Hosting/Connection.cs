@@ -42,6 +42,7 @@ public sealed class Connection : ClientSession
     // Thread-per-core: sends are chained on the home shard thread, so the connection never leaves it.
     private Task _sendTail = Task.CompletedTask;
     private bool _startMonitor;
+    private bool _watchingClose;
 
     /// <param name="home">The shard whose thread runs this connection (thread-per-core transport), or null.</param>
     public Connection(ServerHost host, Socket socket, IConnectionIo io, Shard? home)
@@ -60,6 +61,12 @@ public sealed class Connection : ClientSession
             SerialReplies = () => ReplyOff || _skipNext || _skipThis,
             AfterReply = AfterReply,
             Hooks = host.Hooks,
+        };
+        // A blocked client reads nothing: watch for it going away, so no element is served to a closed socket.
+        _executor.Blocked = () =>
+        {
+            _watchingClose = true;
+            _io.WatchClose(Kill);
         };
         Fd = io.Fd;
         if (home is not null) _drainWork = new DrainWork(this);
@@ -391,6 +398,11 @@ public sealed class Connection : ClientSession
                 _batch.Buffer = _buffer;
                 Interlocked.Add(ref _host.Stats.CommandsProcessed, _batch.Count);
                 await _executor.ExecuteAsync(_batch).ConfigureAwait(false);
+                if (_watchingClose)
+                {
+                    _watchingClose = false;
+                    _io.StopWatchingClose();
+                }
                 _parser.ArgsRemoved(_batch.Clear());
             }
             if (protocolError is not null && !CloseAfterReply)

@@ -108,9 +108,41 @@ internal sealed unsafe class EpollIo : IConnectionIo, IEpollClient
         return data[offset..];
     }
 
+    private Action? _onClosed;
+
+    public void WatchClose(Action onClosed)
+    {
+        _onClosed = onClosed;
+        if (PeerClosed()) FireClosed();
+    }
+
+    public void StopWatchingClose() => _onClosed = null;
+
+    /// <summary>A one-byte peek reads end of stream (or fails): the peer is gone.</summary>
+    private bool PeerClosed()
+    {
+        if (_disposed) return false;
+        byte b;
+        nint n = Libc.recv(_fd, &b, 1, Libc.MsgPeek);
+        if (n == 0) return true;
+        return n < 0 && Marshal.GetLastPInvokeError() is not (Libc.EAgain or Libc.EIntr);
+    }
+
+    private void FireClosed()
+    {
+        var onClosed = _onClosed;
+        _onClosed = null;
+        onClosed?.Invoke();
+    }
+
     public void OnEvents(uint events)
     {
         if ((events & (Libc.EpollIn | Libc.EpollRdHup | Libc.EpollHup | Libc.EpollErr)) != 0) _mayHaveData = true;
+        if (_onClosed is not null && !_receiveWaiting &&
+            ((events & (Libc.EpollRdHup | Libc.EpollHup | Libc.EpollErr)) != 0 || PeerClosed()))
+        {
+            FireClosed();
+        }
         if (_receiveWaiting && _mayHaveData)
         {
             int n = TryReceive(_receiveBuffer);

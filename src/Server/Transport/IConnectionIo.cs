@@ -12,6 +12,15 @@ public interface IConnectionIo : IDisposable
     /// <summary>Ends both directions so a pending receive returns 0 (CLIENT KILL, shutdown); thread-safe.</summary>
     void Shutdown();
 
+    /// <summary>
+    /// While the connection reads nothing (a command blocked on keys): calls <paramref name="onClosed"/> once if
+    /// the peer closes meanwhile, as Redis notices a blocked client going away. Ends with <see cref="StopWatchingClose"/>.
+    /// </summary>
+    void WatchClose(Action onClosed);
+
+    /// <summary>Stops <see cref="WatchClose"/> before the connection reads again.</summary>
+    void StopWatchingClose();
+
     /// <summary>The socket's file descriptor (CLIENT LIST fd=).</summary>
     long Fd { get; }
 }

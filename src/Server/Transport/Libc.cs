@@ -20,6 +20,7 @@ internal static unsafe partial class Libc
     public const int EfdNonblock = 0x800;
     public const int EfdCloexec = 0x80000;
     public const int MsgNoSignal = 0x4000;
+    public const int MsgPeek = 0x2;
     public const int EAgain = 11;
     public const int EIntr = 4;
 

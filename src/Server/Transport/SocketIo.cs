@@ -31,5 +31,45 @@ public sealed class SocketIo(Socket socket) : IConnectionIo
         }
     }
 
+    private CancellationTokenSource? _watch;
+
+    public void WatchClose(Action onClosed)
+    {
+        var cts = new CancellationTokenSource();
+        _watch = cts;
+        _ = WatchAsync(onClosed, cts.Token);
+    }
+
+    // A one-byte peek completes with 0 at end of stream; with data (pipelined commands) the watch ends.
+    private async Task WatchAsync(Action onClosed, CancellationToken token)
+    {
+        try
+        {
+            int n = await socket.ReceiveAsync(new byte[1], SocketFlags.Peek, token).ConfigureAwait(false);
+            if (n == 0) onClosed();
+        }
+        catch (OperationCanceledException)
+        {
+            // The block ended first.
+        }
+        catch (SocketException)
+        {
+            onClosed();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed by the connection itself.
+        }
+    }
+
+    public void StopWatchingClose()
+    {
+        var cts = _watch;
+        if (cts is null) return;
+        _watch = null;
+        cts.Cancel();
+        cts.Dispose();
+    }
+
     public void Dispose() => socket.Dispose();
 }

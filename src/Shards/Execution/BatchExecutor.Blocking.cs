@@ -50,6 +50,12 @@ public sealed partial class BatchExecutor
         public bool TryServe(int shardId) => owner.TryServe(this, shardId);
     }
 
+    /// <summary>
+    /// Called when a command blocks (on the thread running it): the connection reads nothing meanwhile and
+    /// should watch for its peer closing, then end the block (<see cref="Unblock"/>, or CLIENT KILL's path).
+    /// </summary>
+    public Action? Blocked { get; set; }
+
     /// <summary>True while this connection is blocked on keys (CLIENT LIST flags=b, INFO blocked_clients).</summary>
     public bool IsBlocked => Volatile.Read(ref _ticket) is { } t && !t.IsDone;
 
@@ -87,6 +93,7 @@ public sealed partial class BatchExecutor
         _engine.BlockedClientsChanged(+1);
         Suspend(Suspension.Blocked);
         if (_blockDeadline != 0) ArmTimer(ticket, _blockDeadline - now);
+        Blocked?.Invoke();
         return true;
     }
 
