@@ -264,7 +264,7 @@ public sealed class ListsQuickListTests
         Assert.Equal(n, list.Count);
         // About 16 bytes of payload per element: the packed layout stays within a few bytes of it.
         double perElement = (double)list.MemoryBytes / n;
-        Assert.InRange(perElement, 14, 22);
+        Assert.InRange(perElement, 14, 17);
         var rng = new Random(7);
         for (int k = 0; k < 2000; k++)
         {

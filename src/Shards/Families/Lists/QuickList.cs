@@ -479,10 +479,9 @@ public sealed class QuickList : IKeyObject
         int used = n.Bytes;
         int need = used + size;
         int cap = n.Buf.Length;
-        int newCap;
-        if (need <= cap && cap - need >= cap / 8) newCap = cap;
-        else if (need <= cap) newCap = cap + (cap / 4);
-        else newCap = Math.Max(need, Math.Min(cap * 2, Math.Max(_maxBytes, need)));
+        // Room elsewhere in the buffer: move the bytes over rather than grow (a full node then fills its
+        // buffer exactly). Otherwise double, up to the node limit.
+        int newCap = need <= cap ? cap : Math.Max(need, Math.Min(cap * 2, Math.Max(_maxBytes, need)));
         Resize(n, newCap, front, size);
     }
 
