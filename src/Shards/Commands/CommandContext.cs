@@ -139,6 +139,9 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
         BlockServesPerShard = servesPerShard;
     }
 
+    /// <summary>The engine answered the block request itself (blocking not allowed here).</summary>
+    internal void CancelBlock() => BlockRequested = false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<byte> Arg(int index)
     {

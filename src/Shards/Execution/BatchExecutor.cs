@@ -557,7 +557,14 @@ public sealed partial class BatchExecutor
         if (events) KeyspaceEvents.SetCurrentCommand(null, null);
         if (_session.AfterCommandHook) Hooks?.AfterCommand?.Invoke(ctx);
         long us = (long)Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
-        if ((def.Spec.Flags & CommandFlags.Write) != 0) TouchWatchedKeys(ctx, cmd);
+        if (ctx.BlockRequested && !_session.BlockingAllowed)
+        {
+            // MULTI/EXEC (and scripts): a command that would block times out at once, as in Redis.
+            WriteTimeoutReply(ctx.Reply, ctx.BlockTimeoutNullArray);
+            ctx.CancelBlock();
+        }
+        // A command that blocked changed nothing (yet): its keys' watches stay valid.
+        if ((def.Spec.Flags & CommandFlags.Write) != 0 && !ctx.BlockRequested) TouchWatchedKeys(ctx, cmd);
         var reply = ctx.Reply;
         bool failed = ctx.Failed || (reply.Length > replyStart && reply.Written[replyStart] == (byte)'-');
         def.RecordCall(us, failed);

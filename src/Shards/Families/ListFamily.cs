@@ -120,11 +120,23 @@ public static partial class ListFamily
         return list;
     }
 
-    /// <summary>After removals: deletes the key of an emptied list (as Redis), else records the size change.</summary>
-    private static void AfterRemoval(Database db, ReadOnlySpan<byte> key, QuickList list, long bytesBefore)
+    /// <summary>After removals: deletes the key of an emptied list (as Redis, with its "del" event), else records the size change.</summary>
+    private static void AfterRemoval(CommandContext ctx, Database db, ReadOnlySpan<byte> key, QuickList list, long bytesBefore)
     {
-        if (list.Count == 0) db.Delete(key);
+        if (list.Count == 0)
+        {
+            db.Delete(key);
+            ctx.Notify(NotifyClass.Generic, "del", key);
+        }
         else db.ObjectResized(bytesBefore, list);
+    }
+
+    /// <summary>Redis's listElementsRemoved: the "lpop"/"rpop" event, then the deletion of an emptied list.</summary>
+    private static void ElementsRemoved(CommandContext ctx, Database db, ReadOnlySpan<byte> key, QuickList list,
+        long bytesBefore, bool head)
+    {
+        ctx.Notify(NotifyClass.List, head ? "lpop" : "rpop", key);
+        AfterRemoval(ctx, db, key, list, bytesBefore);
     }
 
     /// <summary>LEFT or RIGHT (getListPositionFromObjectOrReply); false after a syntax error.</summary>
@@ -162,6 +174,7 @@ public static partial class ListFamily
             for (int i = 2; i < ctx.ArgCount; i++) list.Push(ctx.Arg(i), head);
             Create(ctx, db, key, list);
             ctx.Reply.Integer(list.Count);
+            ctx.Notify(NotifyClass.List, head ? "lpush" : "rpush", key);
             return;
         }
         long before = list.MemoryBytes;
@@ -169,6 +182,7 @@ public static partial class ListFamily
         db.ObjectResized(before, list);
         db.SignalKeyReady(key);
         ctx.Reply.Integer(list.Count);
+        ctx.Notify(NotifyClass.List, head ? "lpush" : "rpush", key);
     }
 
     // ---- pop ----
@@ -214,7 +228,7 @@ public static partial class ListFamily
             else list.RemoveTail();
         }
         else PopRangeReply(ctx, list, head, count);
-        AfterRemoval(db, key, list, before);
+        ElementsRemoved(ctx, db, key, list, before, head);
     }
 
     /// <summary>Replies up to <paramref name="count"/> elements from one end (the tail ones last-first) and removes them.</summary>

@@ -51,7 +51,7 @@ public static partial class ListFamily
             ctx.Reply.Bulk(list.Peek(head));
             if (head) list.RemoveHead();
             else list.RemoveTail();
-            AfterRemoval(db, key, list, before);
+            ElementsRemoved(ctx, db, key, list, before, head);
             return;
         }
         for (int j = firstKey; j <= lastKey; j++) ctx.AddBlockingKey(j);
@@ -102,7 +102,7 @@ public static partial class ListFamily
             var src = db.GetObject<Lists.QuickList>(rec);
             long before = src.MemoryBytes;
             byte[] value = src.Pop(fromHead);
-            AfterRemoval(db, key, src, before);
+            ElementsRemoved(ctx, db, key, src, before, fromHead);
             ctx.ContinueOn(dstKey, new MoveContinuation(value, fromHead, toHead, PushBack: false));
             return;
         }
@@ -149,6 +149,7 @@ public static partial class ListFamily
             db.ObjectResized(before, list);
             db.SignalKeyReady(key);
         }
+        ctx.Notify(NotifyClass.List, head ? "lpush" : "rpush", key);
         if (!move.PushBack) ctx.Reply.Bulk(move.Value);
     }
 }

@@ -1,5 +1,6 @@
 using TdbPlus.Resp;
 using TdbPlus.Shards.Commands;
+using TdbPlus.Shards.Keyspace;
 using TdbPlus.Shards.Families.Lists;
 
 namespace TdbPlus.Shards.Families;
@@ -36,7 +37,9 @@ public static partial class ListFamily
             src.Push(value, toHead);
             srcDb.ObjectResized(srcBefore, src);
             srcDb.SignalKeyReady(srcKey);
+            ctx.Notify(NotifyClass.List, toHead ? "lpush" : "rpush", dstKey);
             ctx.Reply.Bulk(value);
+            ctx.Notify(NotifyClass.List, fromHead ? "lpop" : "rpop", srcKey);
             return;
         }
         if (dst is null)
@@ -52,8 +55,9 @@ public static partial class ListFamily
             dstDb.ObjectResized(dstBefore, dst);
             dstDb.SignalKeyReady(dstKey);
         }
+        ctx.Notify(NotifyClass.List, toHead ? "lpush" : "rpush", dstKey);
         ctx.Reply.Bulk(value);
-        AfterRemoval(srcDb, srcKey, src, srcBefore);
+        ElementsRemoved(ctx, srcDb, srcKey, src, srcBefore, fromHead);
     }
 
     private static void LMPop(CommandContext ctx) => MPopGeneric(ctx, numKeysIndex: 1, blocking: false);
@@ -121,6 +125,6 @@ public static partial class ListFamily
         ctx.Reply.ArrayHeader(2);
         ctx.Reply.Bulk(key);
         PopRangeReply(ctx, list, head, count);
-        AfterRemoval(db, key, list, before);
+        ElementsRemoved(ctx, db, key, list, before, head);
     }
 }

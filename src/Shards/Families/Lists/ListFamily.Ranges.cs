@@ -1,5 +1,6 @@
 using TdbPlus.Resp;
 using TdbPlus.Shards.Commands;
+using TdbPlus.Shards.Keyspace;
 using TdbPlus.Shards.Families.Lists;
 
 namespace TdbPlus.Shards.Families;
@@ -80,6 +81,7 @@ public static partial class ListFamily
         list.ReplaceAt(list.Seek(index), ctx.Arg(3));
         db.ObjectResized(before, list);
         ctx.Reply.Ok();
+        ctx.Notify(NotifyClass.List, "lset", key);
     }
 
     private static void LInsert(CommandContext ctx)
@@ -109,6 +111,7 @@ public static partial class ListFamily
             list.InsertAt(c, after, ctx.Arg(4));
             db.ObjectResized(before, list);
             db.SignalKeyReady(key);
+            ctx.Notify(NotifyClass.List, "linsert", key);
             ctx.Reply.Integer(list.Count);
             return;
         }
@@ -148,7 +151,8 @@ public static partial class ListFamily
         if (removed > 0)
         {
             if (list.Count > 0) list.Compact();
-            AfterRemoval(db, key, list, before);
+            ctx.Notify(NotifyClass.List, "lrem", key);
+            AfterRemoval(ctx, db, key, list, before);
         }
         ctx.Reply.Integer(removed);
     }
@@ -176,7 +180,8 @@ public static partial class ListFamily
             list.RemoveRange(0, start);
             if (start > 0 || end < len - 1) list.Compact();
         }
-        AfterRemoval(db, key, list, before);
+        ctx.Notify(NotifyClass.List, "ltrim", key);
+        AfterRemoval(ctx, db, key, list, before);
         ctx.Reply.Ok();
     }
 
