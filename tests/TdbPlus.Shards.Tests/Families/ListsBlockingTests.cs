@@ -434,6 +434,31 @@ public sealed class ListsBlockingTests : IDisposable
     }
 
     [Fact]
+    public async Task LmpopRoutesToEveryCountedKey()
+    {
+        var (k1, k2) = KeysOnDifferentShards("lm:");
+        var a = NewClient();
+        await a.Call("RPUSH", k2, "1", "2", "3");
+        Assert.Equal("*2\r\n" + Bulk(k2) + "*2\r\n" + Bulk("1") + Bulk("2"), await a.Call("LMPOP", "2", k1, k2, "LEFT", "COUNT", "2"));
+        await a.Call("RPUSH", k1, "x");
+        Assert.Equal("*2\r\n" + Bulk(k1) + "*1\r\n" + Bulk("x"), await a.Call("LMPOP", "2", k1, k2, "RIGHT"));
+        Assert.Equal(":0\r\n", await a.Call("LLEN", k1));
+        Assert.Equal(":1\r\n", await a.Call("LLEN", k2));
+    }
+
+    [Fact]
+    public async Task BlockingCommandsInsideMultiAnswerAtOnce()
+    {
+        var a = NewClient();
+        Assert.Equal("+OK\r\n", await a.Call("MULTI"));
+        Assert.Equal("+QUEUED\r\n", await a.Call("BLPOP", "mq", "0"));
+        Assert.Equal("+QUEUED\r\n", await a.Call("BLMOVE", "mq", "md", "LEFT", "LEFT", "0"));
+        Assert.Equal("+QUEUED\r\n", await a.Call("BLMPOP", "0", "1", "mq", "LEFT"));
+        Assert.Equal("*3\r\n*-1\r\n$-1\r\n*-1\r\n", await a.Call("EXEC"));
+        Assert.Equal(0, _engine.BlockedClients);
+    }
+
+    [Fact]
     public async Task VeryLongTimeoutsDoNotBreakTheTimer()
     {
         var a = NewClient();
