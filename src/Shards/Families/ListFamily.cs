@@ -61,7 +61,7 @@ public static partial class ListFamily
             "Pop an element from a list, push it to another list and return it", "6.2.0", Group),
         Declare.Keyed("RPOPLPUSH", 3, WriteOom, 1, 2, 1, WriteSlowCat, RPopLPush,
             "Remove the last element in a list, prepend it to another list and return it", "1.2.0", Group),
-        Declare.KeyedNumKeys("LMPOP", -4, CommandFlags.Write, 0, 0, 0, new NumKeysSpec(1), WriteSlowCat, LMPop,
+        Declare.KeyedMovable("LMPOP", -4, CommandFlags.Write, 0, 0, 0, KeyFinders.NumKeysAt1, WriteSlowCat, LMPop,
             "Pop elements from a list", "7.0.0", Group),
         Declare.Keyed("BLPOP", -3, BlockingWrite, 1, -2, 1, BlockingCat, BLPop,
             "Remove and get the first element in a list, or block until one is available", "2.0.0", Group),
@@ -73,7 +73,7 @@ public static partial class ListFamily
         Declare.Keyed("BRPOPLPUSH", 4, BlockingWrite | CommandFlags.DenyOom, 1, 2, 1, BlockingCat, BRPopLPush,
             "Pop an element from a list, push it to another list and return it; or block until one is available",
             "2.2.0", Group),
-        Declare.KeyedNumKeys("BLMPOP", -5, CommandFlags.Write | CommandFlags.Blocking, 0, 0, 0, new NumKeysSpec(2),
+        Declare.KeyedMovable("BLMPOP", -5, CommandFlags.Write | CommandFlags.Blocking, 0, 0, 0, KeyFinders.NumKeysAt2,
             BlockingCat, BLMPop, "Pop elements from a list, or block until one is available", "7.0.0", Group),
     ];
 

@@ -1,5 +1,6 @@
 using System.Text;
 using TdbPlus.Resp;
+using TdbPlus.Shards.Commands;
 using TdbPlus.Shards.Families;
 using TdbPlus.Shards.Families.Strings;
 
@@ -37,18 +38,29 @@ public sealed class ListsArgumentsTests
     [InlineData("9223372036854775.808")]
     public void OutOfRangeTimeoutsBecomeNegative(string seconds) => Assert.True(Ms(seconds) < 0);
 
-    private static KeyRange NumKeys(int index, params string[] args) =>
-        new CommandSpec("X", -2, CommandFlags.Write, 0, 0, 0, AclCategories.Write, "test") { NumKeys = new NumKeysSpec(index) }
-            .NumKeysFor(args.Length, Encoding.ASCII.GetBytes(args[index]));
+    private static int[] Keys(KeyFinder finder, params string[] args)
+    {
+        var slices = new List<ArgSlice>();
+        var buffer = new List<byte>();
+        foreach (var a in args)
+        {
+            var bytes = Encoding.ASCII.GetBytes(a);
+            slices.Add(new ArgSlice(buffer.Count, bytes.Length));
+            buffer.AddRange(bytes);
+        }
+        var keys = new List<int>();
+        finder(new CommandArgs(buffer.ToArray(), slices.ToArray()), keys);
+        return [.. keys];
+    }
 
     [Fact]
     public void NumKeysFindsTheCountedKeysOfLmpopAndBlmpop()
     {
-        Assert.Equal(new KeyRange(2, 3, 1), NumKeys(1, "LMPOP", "2", "a", "b", "LEFT"));
-        Assert.Equal(new KeyRange(2, 4, 1), NumKeys(1, "LMPOP", "3", "a", "b", "LEFT"));
-        Assert.True(NumKeys(1, "LMPOP", "0", "a", "LEFT").IsEmpty);
-        Assert.True(NumKeys(1, "LMPOP", "-1", "a", "LEFT").IsEmpty);
-        Assert.True(NumKeys(1, "LMPOP", "x", "a", "LEFT").IsEmpty);
-        Assert.Equal(new KeyRange(3, 4, 1), NumKeys(2, "BLMPOP", "0", "2", "a", "b", "LEFT"));
+        Assert.Equal([2, 3], Keys(KeyFinders.NumKeysAt1, "LMPOP", "2", "a", "b", "LEFT"));
+        Assert.Equal([2, 3, 4], Keys(KeyFinders.NumKeysAt1, "LMPOP", "3", "a", "b", "LEFT"));
+        Assert.Empty(Keys(KeyFinders.NumKeysAt1, "LMPOP", "4", "a", "b", "LEFT"));
+        Assert.Empty(Keys(KeyFinders.NumKeysAt1, "LMPOP", "0", "a", "LEFT"));
+        Assert.Empty(Keys(KeyFinders.NumKeysAt1, "LMPOP", "-1", "a", "LEFT"));
+        Assert.Equal([3, 4], Keys(KeyFinders.NumKeysAt2, "BLMPOP", "0", "2", "a", "b", "LEFT"));
     }
 }
