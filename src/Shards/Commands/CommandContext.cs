@@ -181,13 +181,22 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key)
     {
+        TouchWatches(key, DbIndex);
         var events = Engine.Events;
         if (events.Mask != 0) events.Emit(type, eventName, key, DbIndex, Session, Reply);
+    }
+
+    // A key really changed: its WATCHers' next EXEC must fail (Redis's signalModifiedKey goes with every event).
+    private void TouchWatches(ReadOnlySpan<byte> key, int dbIndex)
+    {
+        var watches = ShardOf(key).Store.Watches;
+        if (watches.Any) watches.Touch(dbIndex, key);
     }
 
     /// <summary><see cref="Notify(NotifyClass, string, ReadOnlySpan{byte})"/> for a key in another database (MOVE, COPY DB).</summary>
     public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbIndex)
     {
+        TouchWatches(key, dbIndex);
         var events = Engine.Events;
         if (events.Mask != 0) events.Emit(type, eventName, key, dbIndex, Session, Reply);
     }

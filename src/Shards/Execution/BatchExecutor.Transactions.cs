@@ -153,40 +153,15 @@ public sealed partial class BatchExecutor
         _index++;
     }
 
-    [ThreadStatic]
-    private static List<int>? t_touchKeys;
 
-    /// <summary>After a write, invalidates the WATCHes on the keys it touched (Redis's touchWatchedKey).</summary>
-    private void TouchWatchedKeys(CommandContext ctx, in BatchCommand cmd)
+    /// <summary>
+    /// A keyspace-wide write (FLUSHALL, FLUSHDB, SWAPDB) invalidates every WATCH; a write to single keys does it
+    /// through <see cref="CommandContext.Notify(Keyspace.NotifyClass, string, ReadOnlySpan{byte})"/>, only for
+    /// keys it really changed (Redis's signalModifiedKey).
+    /// </summary>
+    private void TouchAllWatches()
     {
-        var def = cmd.Def!;
-        if (def.Route == CommandRoute.AllShards)
-        {
-            foreach (var shard in _engine.Shards)
-                if (shard.Store.Watches.Any) shard.Store.Watches.TouchAll();
-            return;
-        }
-        if (def.Spec.FindKeys is { } finder)
-        {
-            // Runs on shard threads, several at once for one batch: a per-thread list, not the executor's.
-            var found = t_touchKeys ??= [];
-            found.Clear();
-            finder(ctx.ArgsFrom(0), found);
-            foreach (int k in found)
-            {
-                var key = ctx.Arg(k);
-                var watches = ctx.ShardOf(key).Store.Watches;
-                if (watches.Any) watches.Touch(cmd.DbIndex, key);
-            }
-            return;
-        }
-        var keys = def.Spec.KeysFor(cmd.ArgCount);
-        if (keys.IsEmpty) return;
-        for (int k = keys.First; k <= keys.Last; k += keys.Step)
-        {
-            var key = ctx.Arg(k);
-            var watches = ctx.ShardOf(key).Store.Watches;
-            if (watches.Any) watches.Touch(cmd.DbIndex, key);
-        }
+        foreach (var shard in _engine.Shards)
+            if (shard.Store.Watches.Any) shard.Store.Watches.TouchAll();
     }
 }
