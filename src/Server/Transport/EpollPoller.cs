@@ -70,9 +70,12 @@ internal sealed unsafe class EpollPoller : IShardPoller, IDisposable
             ulong data = Libc.PackedEvents ? *(ulong*)(e + 4) : *(ulong*)(e + 8);
             if (data == WakeToken)
             {
-                Volatile.Write(ref _wakePending, 0);
+                // Drain first, then re-arm: a Wake() racing in between then skips its write, but this thread
+                // is awake and looks at its queue next; the other order can leave the flag set with the
+                // eventfd empty, and every later wake-up would be skipped.
                 ulong counter;
                 Libc.read(_eventFd, &counter, sizeof(ulong));
+                Volatile.Write(ref _wakePending, 0);
                 continue;
             }
             _clients[(int)data]?.OnEvents(events);
