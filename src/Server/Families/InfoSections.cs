@@ -347,10 +347,10 @@ public static class InfoSections
         var (hits, misses, expired, evicted) = ShardCounters(host);
         sb.Append("# Stats\r\n");
         Field(sb, "total_connections_received", Interlocked.Read(ref st.ConnectionsReceived));
-        Field(sb, "total_commands_processed", Interlocked.Read(ref st.CommandsProcessed));
+        Field(sb, "total_commands_processed", st.CommandsProcessed);
         Field(sb, "instantaneous_ops_per_sec", host.Metrics.OpsPerSec);
-        Field(sb, "total_net_input_bytes", Interlocked.Read(ref st.NetInputBytes));
-        Field(sb, "total_net_output_bytes", Interlocked.Read(ref st.NetOutputBytes));
+        Field(sb, "total_net_input_bytes", st.NetInputBytes);
+        Field(sb, "total_net_output_bytes", st.NetOutputBytes);
         Field(sb, "total_net_repl_input_bytes", 0);
         Field(sb, "total_net_repl_output_bytes", 0);
         Field(sb, "instantaneous_input_kbps", host.Metrics.InputKbps.ToString("F2", Inv));

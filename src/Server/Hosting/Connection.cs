@@ -384,7 +384,7 @@ public sealed class Connection : ClientSession
             int n = await _io.ReceiveAsync(_buffer.AsMemory(_filled)).ConfigureAwait(false);
             if (n <= 0) return;
             _filled += n;
-            Interlocked.Add(ref _host.Stats.NetInputBytes, n);
+            _host.Stats.AddInput(n);
             LastInteractionTicks = Environment.TickCount64;
             string? protocolError = ParseAvailable(ref pos);
             // Pushes that arrive from here on wait for this batch's replies (see Push).
@@ -396,7 +396,7 @@ public sealed class Connection : ClientSession
             if (_batch.Count > 0)
             {
                 _batch.Buffer = _buffer;
-                Interlocked.Add(ref _host.Stats.CommandsProcessed, _batch.Count);
+                _host.Stats.AddCommands(_batch.Count);
                 await _executor.ExecuteAsync(_batch).ConfigureAwait(false);
                 if (_watchingClose)
                 {
@@ -543,7 +543,7 @@ public sealed class Connection : ClientSession
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data)
     {
         await _io.SendAsync(data).ConfigureAwait(false);
-        Interlocked.Add(ref _host.Stats.NetOutputBytes, data.Length);
+        _host.Stats.AddOutput(data.Length);
     }
 
     private void Compact(ref int pos)

@@ -41,9 +41,9 @@ public sealed class InstantMetrics : IDisposable
         long now = Environment.TickCount64;
         long[] current =
         [
-            Interlocked.Read(ref _stats.CommandsProcessed),
-            Interlocked.Read(ref _stats.NetInputBytes),
-            Interlocked.Read(ref _stats.NetOutputBytes),
+            _stats.CommandsProcessed,
+            _stats.NetInputBytes,
+            _stats.NetOutputBytes,
         ];
         lock (_rates)
         {

@@ -5,9 +5,20 @@ public sealed class ServerStats
 {
     public long ConnectionsReceived;
     public long RejectedConnections;
-    public long CommandsProcessed;
-    public long NetInputBytes;
-    public long NetOutputBytes;
+    private const int CommandsCounter = 0;
+    private const int InputCounter = 1;
+    private const int OutputCounter = 2;
+
+    // Counted per batch on every shard thread: striped, so connections on different shards never contend.
+    private readonly TdbPlus.Shards.Engine.StripedCounters _traffic = new(3);
+
+    public long CommandsProcessed => _traffic.Sum(CommandsCounter);
+    public long NetInputBytes => _traffic.Sum(InputCounter);
+    public long NetOutputBytes => _traffic.Sum(OutputCounter);
+
+    public void AddCommands(long count) => _traffic.Add(CommandsCounter, count);
+    public void AddInput(long bytes) => _traffic.Add(InputCounter, bytes);
+    public void AddOutput(long bytes) => _traffic.Add(OutputCounter, bytes);
     public long TotalErrorReplies;
 
     /// <summary>
@@ -31,9 +42,7 @@ public sealed class ServerStats
     {
         Interlocked.Exchange(ref ConnectionsReceived, 0);
         Interlocked.Exchange(ref RejectedConnections, 0);
-        Interlocked.Exchange(ref CommandsProcessed, 0);
-        Interlocked.Exchange(ref NetInputBytes, 0);
-        Interlocked.Exchange(ref NetOutputBytes, 0);
+        _traffic.Reset();
         Interlocked.Exchange(ref TotalErrorReplies, 0);
     }
 }

@@ -1,4 +1,5 @@
 using TdbPlus.Resp;
+using TdbPlus.Shards.Engine;
 
 namespace TdbPlus.Shards.Commands;
 
@@ -11,10 +12,13 @@ public delegate void CommandHandler(CommandContext ctx);
 /// </summary>
 public sealed class CommandDef
 {
-    private long _calls;
-    private long _microseconds;
-    private long _rejected;
-    private long _failed;
+    private const int CallsCounter = 0;
+    private const int MicrosecondsCounter = 1;
+    private const int RejectedCounter = 2;
+    private const int FailedCounter = 3;
+
+    // Per shard thread: INFO commandstats sums them; counting stays off the shared cache lines.
+    private readonly StripedCounters _stats = new(4);
 
     public CommandDef(CommandSpec spec, CommandRoute route, CommandHandler? handler, IEnumerable<CommandDef>? subcommands = null)
     {
@@ -45,25 +49,19 @@ public sealed class CommandDef
 
     public bool IsContainer => Subcommands is not null;
 
-    public long Calls => Interlocked.Read(ref _calls);
-    public long Microseconds => Interlocked.Read(ref _microseconds);
-    public long RejectedCalls => Interlocked.Read(ref _rejected);
-    public long FailedCalls => Interlocked.Read(ref _failed);
+    public long Calls => _stats.Sum(CallsCounter);
+    public long Microseconds => _stats.Sum(MicrosecondsCounter);
+    public long RejectedCalls => _stats.Sum(RejectedCounter);
+    public long FailedCalls => _stats.Sum(FailedCounter);
 
     public void RecordCall(long microseconds, bool failed)
     {
-        Interlocked.Increment(ref _calls);
-        Interlocked.Add(ref _microseconds, microseconds);
-        if (failed) Interlocked.Increment(ref _failed);
+        _stats.Add(CallsCounter, 1);
+        _stats.Add(MicrosecondsCounter, microseconds);
+        if (failed) _stats.Add(FailedCounter, 1);
     }
 
-    public void RecordRejected() => Interlocked.Increment(ref _rejected);
+    public void RecordRejected() => _stats.Add(RejectedCounter, 1);
 
-    public void ResetStats()
-    {
-        Interlocked.Exchange(ref _calls, 0);
-        Interlocked.Exchange(ref _microseconds, 0);
-        Interlocked.Exchange(ref _rejected, 0);
-        Interlocked.Exchange(ref _failed, 0);
-    }
+    public void ResetStats() => _stats.Reset();
 }

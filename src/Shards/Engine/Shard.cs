@@ -95,6 +95,7 @@ public sealed class Shard : IDisposable
 
     private void Run()
     {
+        StripedCounters.BindCurrentThread(Id);
         var spin = new SpinWait();
         while (!_stopping)
         {

@@ -33,6 +33,8 @@ public sealed class ShardSet : IDisposable
         config["hz"].Changed += _ => Hz = config.Hz;
         config["active-expire-effort"].Changed += d => ActiveExpireEffort = (int)d.NumericValue;
         Hz = config.Hz;
+        MaxMemory = config.MaxMemory;
+        config["maxmemory"].Changed += d => MaxMemory = d.NumericValue;
         ActiveExpireEffort = (int)config["active-expire-effort"].NumericValue;
     }
 
@@ -77,6 +79,9 @@ public sealed class ShardSet : IDisposable
 
     /// <summary>Where shard faults are reported (the server wires its log here).</summary>
     public Action<string>? Log { get; set; }
+
+    /// <summary>maxmemory, cached: read before every command.</summary>
+    public long MaxMemory { get; private set; }
 
     public bool LfuPolicy => Config.MaxMemoryPolicy.Contains("lfu", StringComparison.Ordinal);
 

@@ -532,7 +532,7 @@ public sealed partial class BatchExecutor
         ctx.Now = _engine.Clock.NowMs;
         _session.LastCommand = def.FullName;
         // Serving a blocked client is not a new command: Redis does not refuse it for memory either.
-        if (!ctx.Serving && _engine.Config.MaxMemory > 0 && !MemoryAvailable(ctx, cmd) && (def.Spec.Flags & CommandFlags.DenyOom) != 0)
+        if (!ctx.Serving && _engine.MaxMemory > 0 && !MemoryAvailable(ctx, cmd) && (def.Spec.Flags & CommandFlags.DenyOom) != 0)
         {
             def.RecordRejected();
             int at = ctx.Reply.Length;
