@@ -542,11 +542,6 @@ public static partial class StreamFamily
             ctx.Error(Errors.NoSuchKey);
             return;
         }
-        if (id < s.MaxDeletedId)
-        {
-            ctx.Error("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
-            return;
-        }
         if (s.Length > 0)
         {
             if (id < s.LastValidId())

@@ -11,6 +11,9 @@ public static partial class StreamFamily
     /// <summary>What a served-after-blocking XREAD without COUNT returns at most (XREAD_BLOCKED_DEFAULT_COUNT).</summary>
     private const long BlockedDefaultCount = 1000;
 
+    /// <summary>The longest timeout a timer takes (0xFFFFFFFE ms).</summary>
+    private const long MaxTimerMs = 4294967294;
+
     /// <summary>
     /// The IDs an XREAD resolved when it blocked: '$' means the stream's last ID at that moment, not when the
     /// command is re-run to serve the client (Redis rewrites the argument; here the session remembers them).
@@ -80,11 +83,6 @@ public static partial class StreamFamily
                     ctx.Error("ERR timeout is negative");
                     return;
                 }
-                if (timeout > 0 && timeout > long.MaxValue - ctx.Now)
-                {
-                    ctx.Error("ERR timeout is out of range");
-                    return;
-                }
             }
             else if (ctx.ArgIs(i, "COUNT"u8) && more > 0)
             {
@@ -98,9 +96,8 @@ public static partial class StreamFamily
                 streamCount = argc - streamsArg;
                 if (streamCount % 2 != 0)
                 {
-                    ctx.Error(xreadgroup
-                        ? "ERR Unbalanced XREADGROUP list of streams: for each stream key an ID or '>' must be specified."
-                        : "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
+                    // Redis 7.0 words it this way for XREADGROUP too.
+                    ctx.Error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
                     return;
                 }
                 streamCount /= 2;
@@ -247,7 +244,8 @@ public static partial class StreamFamily
                 ids.CopyTo(state.Ids);
             }
             for (int k = 0; k < streamCount; k++) ctx.AddBlockingKey(streamsArg + k);
-            ctx.Block(timeout, timeoutReplyIsNullArray: true);
+            // Redis adds the timeout to the clock without bounds; timers here stop at about 49 days.
+            ctx.Block(Math.Min(timeout, MaxTimerMs), timeoutReplyIsNullArray: true);
             return;
         }
         w.NullArray();
