@@ -36,6 +36,7 @@ internal static class StreamNode
     public static int LpBytes(byte[] node) => BinaryPrimitives.ReadInt32LittleEndian(node.AsSpan(LpBytesOffset));
     public static void SetLpBytes(byte[] node, int v) => BinaryPrimitives.WriteInt32LittleEndian(node.AsSpan(LpBytesOffset), v);
     public static int EntriesStart(byte[] node) => BinaryPrimitives.ReadInt32LittleEndian(node.AsSpan(EntriesStartOffset));
+    public static void SetEntriesStart(byte[] node, int v) => BinaryPrimitives.WriteInt32LittleEndian(node.AsSpan(EntriesStartOffset), v);
 
     /// <summary>Master field count and the offset of the first master field.</summary>
     public static int MasterFields(byte[] node, out int fieldsOffset)

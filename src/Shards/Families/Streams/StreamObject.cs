@@ -85,7 +85,7 @@ public sealed partial class StreamObject : IKeyObject
         bool same;
         if (tail is null)
         {
-            tail = NewNode(pairs, id);
+            tail = NewNode(pairs, nodeMaxBytes, nodeMaxEntries);
             master = id;
             same = true;
             AddNode(id, tail);
@@ -148,7 +148,11 @@ public sealed partial class StreamObject : IKeyObject
         if (Length == 1) FirstId = id;
     }
 
-    private static byte[] NewNode<T>(in T pairs, StreamId id) where T : IFieldPairs
+    /// <summary>
+    /// A node holding the master fields of <paramref name="pairs"/>, sized for the entries it will probably
+    /// take (as many like this one as the node limits allow), so that filling it rarely reallocates.
+    /// </summary>
+    private static byte[] NewNode<T>(in T pairs, long nodeMaxBytes, long nodeMaxEntries) where T : IFieldPairs
     {
         int n = pairs.Count;
         int size = StreamNode.HeaderSize + StreamNode.VarintSize((ulong)n);
@@ -160,10 +164,13 @@ public sealed partial class StreamObject : IKeyObject
             size += StreamNode.StringSize(f.Length);
             lp += ListpackSize.String(f);
         }
-        // Room for a few entries like this one; the node grows by doubling and is trimmed when closed.
-        int entryGuess = 8;
-        for (int i = 0; i < n; i++) entryGuess += StreamNode.StringSize(pairs.Value(i).Length);
-        var node = new byte[Math.Max(64, size + entryGuess * 4)];
+        // An entry with the master's fields: flags, small ID deltas, the values.
+        long entry = 5;
+        for (int i = 0; i < n; i++) entry += StreamNode.StringSize(pairs.Value(i).Length);
+        long entries = nodeMaxEntries is > 0 and <= 1000 ? nodeMaxEntries : 64;
+        long bytesCap = nodeMaxBytes is > 0 and <= 1 << 20 ? nodeMaxBytes + 64 : 4096;
+        long capacity = size + Math.Min(entry * entries, Math.Max(bytesCap, entry));
+        var node = new byte[(int)Math.Min(capacity, 1 << 30)];
         int p = StreamNode.HeaderSize;
         StreamNode.WriteVarint(node, ref p, (ulong)n);
         for (int i = 0; i < n; i++) StreamNode.WriteString(node, ref p, pairs.Field(i));
@@ -171,8 +178,7 @@ public sealed partial class StreamObject : IKeyObject
         StreamNode.SetLive(node, 1);
         StreamNode.SetDeleted(node, 0);
         StreamNode.SetLpBytes(node, lp);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(node.AsSpan(16), p);
-        _ = id;
+        StreamNode.SetEntriesStart(node, p);
         return node;
     }
 
@@ -198,11 +204,12 @@ public sealed partial class StreamObject : IKeyObject
         return node;
     }
 
+    /// <summary>Trims a closed node's spare room when it is more than a quarter of it.</summary>
     private void ShrinkToFit(int i)
     {
         var old = _nodes[_head + i];
         int used = StreamNode.Used(old);
-        if (used == old.Length) return;
+        if (old.Length - used <= old.Length / 4) return;
         var node = old.AsSpan(0, used).ToArray();
         _nodes[_head + i] = node;
         _nodeBytes += node.Length - old.Length;
