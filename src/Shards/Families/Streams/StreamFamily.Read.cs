@@ -149,14 +149,26 @@ public static partial class StreamFamily
         for (int k = 0; k < streamCount; k++)
         {
             int keyArg = streamsArg + k, idArg = streamsArg + streamCount + k;
-            if (!TryGetStream(ctx, keyArg, write: false, out var s)) return;
+            StreamObject? s;
+            if (ctx.Serving)
+            {
+                // Re-run for a blocked client (Redis's serveClientsBlockedOnKey): a key that is gone or no
+                // longer a stream ends XREADGROUP with UNBLOCKED, and is just not ready for XREAD.
+                s = LookupServedStream(ctx, keyArg);
+                if (s is null && xreadgroup)
+                {
+                    ctx.Error("UNBLOCKED the stream key no longer exists");
+                    return;
+                }
+            }
+            else if (!TryGetStream(ctx, keyArg, write: false, out s)) return;
             streams[k] = s;
             if (xreadgroup)
             {
                 var g = s?.FindGroup(ctx.Arg(groupArg));
                 if (g is null)
                 {
-                    ctx.Error(ctx.Serving && s is not null
+                    ctx.Error(ctx.Serving
                         ? "NOGROUP the consumer group this client was blocked on no longer exists"
                         : $"NOGROUP No such key '{CText(ctx, keyArg)}' or consumer group '{CText(ctx, groupArg)}' in XREADGROUP with GROUP option");
                     return;
@@ -249,6 +261,15 @@ public static partial class StreamFamily
             return;
         }
         w.NullArray();
+    }
+
+    /// <summary>The stream at a key, or null when the key is missing or holds another type.</summary>
+    private static StreamObject? LookupServedStream(CommandContext ctx, int keyArg)
+    {
+        var key = ctx.Arg(keyArg);
+        var db = ctx.Db(key);
+        nint rec = db.FindTouch(key, ctx.Now, ctx.Session.NoTouch);
+        return rec != 0 && Storage.Record.Type(rec) == Keyspace.KeyType.Stream ? db.GetObject<StreamObject>(rec) : null;
     }
 
     private static string CText(CommandContext ctx, int arg) =>
