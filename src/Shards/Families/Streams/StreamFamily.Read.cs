@@ -239,7 +239,12 @@ public static partial class StreamFamily
             gt.TryIncrement(out var start);
             if (g is null) WriteRange(w, s, start, StreamId.Max, count, reverse: false);
             else if (history) WriteHistory(w, s, g, consumer!, start, count, ctx.Now);
-            else DeliverNew(ctx, s, g, consumer!, start, count, noAck);
+            else
+            {
+                long before = s.MemoryBytes;
+                DeliverNew(ctx, s, g, consumer!, start, count, noAck);
+                ctx.Db(ctx.Arg(streamsArg + k)).ObjectResized(before, s);
+            }
         }
         if (served > 0)
         {
