@@ -54,6 +54,26 @@ public static partial class StreamFamily
         }
     }
 
+    /// <summary>XREAD/XREADGROUP without BLOCK never block: they then run like other reads, not through a hold.</summary>
+    private static CommandDef BlocksOnlyWith(BlockingPredicate mayBlock, CommandDef def) =>
+        new(def.Spec with { MayBlock = mayBlock }, def.Route, def.Handler);
+
+    /// <summary>True when a BLOCK option comes before STREAMS (walking the options as the handler does).</summary>
+    private static bool XReadMayBlock(CommandArgs args)
+    {
+        int argc = args.Count;
+        for (int i = 1; i < argc; i++)
+        {
+            int more = argc - i - 1;
+            var a = args[i];
+            if (CommandTable.EqualsIgnoreCase("BLOCK"u8, a) && more > 0) return true;
+            if (CommandTable.EqualsIgnoreCase("COUNT"u8, a) && more > 0) i++;
+            else if (CommandTable.EqualsIgnoreCase("GROUP"u8, a) && more >= 2) i += 2;
+            else if (!CommandTable.EqualsIgnoreCase("NOACK"u8, a)) return false;
+        }
+        return false;
+    }
+
     // ---- XREAD / XREADGROUP ----
 
     private static void XRead(CommandContext ctx) => ReadGeneric(ctx, xreadgroup: false);
