@@ -162,6 +162,22 @@ public static partial class StreamFamily
         return true;
     }
 
+    /// <summary>A stream keyspace event (class t) for the key at <paramref name="keyArg"/>; also invalidates tracking.</summary>
+    private static void NotifyStream(CommandContext ctx, string eventName, int keyArg) =>
+        ctx.Notify(NotifyClass.Stream, eventName, ctx.Arg(keyArg));
+
+    /// <summary>
+    /// The named consumer of a group, created when missing (XREADGROUP, XCLAIM and XAUTOCLAIM create consumers
+    /// implicitly; Redis 7.0 sends "xgroup-createconsumer" for XREADGROUP's only).
+    /// </summary>
+    private static Consumer GetConsumer(CommandContext ctx, ConsumerGroup g, ReadOnlySpan<byte> name, int keyArg, bool notify)
+    {
+        if (g.FindConsumer(name) is { } found) return found;
+        var created = g.CreateConsumer(name, ctx.Now)!;
+        if (notify) NotifyStream(ctx, "xgroup-createconsumer", keyArg);
+        return created;
+    }
+
     private static void WriteHelp(CommandContext ctx, string command, string[] lines)
     {
         var w = ctx.Reply;
@@ -395,13 +411,16 @@ public static partial class StreamFamily
         var config = ctx.Engine.Config;
         s.Append(new ArgPairs(ctx, fieldPos, fieldArgs / 2), id, config.StreamNodeMaxBytes, config.StreamNodeMaxEntries);
         id.WriteBulk(ctx.Reply);
-        if (args.Trim.Strategy != TrimStrategy.None) s.Trim(args.Trim);
-        if (rec == 0) db.CreateObject(key, KeyType.Stream, s, 0, ctx.Now);
-        else
+        if (rec == 0)
         {
-            db.ObjectResized(before, s);
-            db.SignalKeyReady(key);
+            // Creating the key (its "new" event, and waking readers) comes first, as Redis's dbAdd.
+            db.CreateObject(key, KeyType.Stream, s, 0, ctx.Now);
+            before = s.MemoryBytes;
         }
+        NotifyStream(ctx, "xadd", 1);
+        if (args.Trim.Strategy != TrimStrategy.None && s.Trim(args.Trim) > 0) NotifyStream(ctx, "xtrim", 1);
+        db.ObjectResized(before, s);
+        if (rec != 0) db.SignalKeyReady(key);
     }
 
     private static void XTrim(CommandContext ctx)
@@ -418,6 +437,7 @@ public static partial class StreamFamily
         long before = s.MemoryBytes;
         long deleted = s.Trim(args.Trim);
         db.ObjectResized(before, s);
+        if (deleted > 0) NotifyStream(ctx, "xtrim", 1);
         ctx.Reply.Integer(deleted);
     }
 
@@ -500,6 +520,7 @@ public static partial class StreamFamily
             if (s.Length == 0) s.FirstId = StreamId.Zero;
             else if (firstEntry) s.FirstId = s.FirstValidId(StreamId.Max);
             db.ObjectResized(before, s);
+            NotifyStream(ctx, "xdel", 1);
         }
         ctx.Reply.Integer(deleted);
     }
@@ -559,5 +580,6 @@ public static partial class StreamFamily
         if (entriesAdded != -1) s.EntriesAdded = entriesAdded;
         if (!maxDeleted.IsZero) s.MaxDeletedId = maxDeleted;
         ctx.Reply.Ok();
+        NotifyStream(ctx, "xsetid", 1);
     }
 }

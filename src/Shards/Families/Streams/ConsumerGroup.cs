@@ -88,9 +88,6 @@ public sealed class ConsumerGroup(byte[] name, StreamId lastId, long entriesRead
         return c;
     }
 
-    /// <summary>The consumer, created when missing (XREADGROUP, XCLAIM).</summary>
-    public Consumer GetOrCreateConsumer(ReadOnlySpan<byte> name, long now) => FindConsumer(name) ?? CreateConsumer(name, now)!;
-
     /// <summary>Deletes a consumer and its pending entries from the group; returns how many it had pending.</summary>
     public long DeleteConsumer(Consumer consumer)
     {

@@ -99,6 +99,7 @@ public static partial class StreamFamily
         if (created) db.CreateObject(key, KeyType.Stream, s, 0, ctx.Now);
         else db.ObjectResized(before, s);
         ctx.Reply.Ok();
+        NotifyStream(ctx, "xgroup-create", 2);
     }
 
     private static void XGroupSetId(CommandContext ctx)
@@ -119,6 +120,7 @@ public static partial class StreamFamily
         g!.LastId = id;
         g.EntriesRead = entriesRead;
         ctx.Reply.Ok();
+        NotifyStream(ctx, "xgroup-setid", 2);
     }
 
     private static void XGroupDestroy(CommandContext ctx)
@@ -135,6 +137,7 @@ public static partial class StreamFamily
         s.DestroyGroup(g.Name);
         db.ObjectResized(before, s);
         ctx.Reply.Integer(1);
+        NotifyStream(ctx, "xgroup-destroy", 2);
         // Clients blocked in XREADGROUP on this group get their NOGROUP error.
         db.SignalKeyReady(key);
     }
@@ -147,6 +150,7 @@ public static partial class StreamFamily
         bool created = g!.CreateConsumer(ctx.Arg(4), ctx.Now) is not null;
         db.ObjectResized(before, s);
         ctx.Reply.Integer(created ? 1 : 0);
+        if (created) NotifyStream(ctx, "xgroup-createconsumer", 2);
     }
 
     private static void XGroupDelConsumer(CommandContext ctx)
@@ -162,6 +166,7 @@ public static partial class StreamFamily
             db.ObjectResized(before, s);
         }
         ctx.Reply.Integer(pending);
+        if (consumer is not null) NotifyStream(ctx, "xgroup-delconsumer", 2);
     }
 
     private static void XGroupHelp(CommandContext ctx) => WriteHelp(ctx, "XGROUP",
@@ -412,7 +417,7 @@ public static partial class StreamFamily
             }
             if (!pending) continue;
             if (nack.Owner is not null && minIdle != 0 && now - nack.DeliveryTime < minIdle) continue;
-            consumer ??= g.GetOrCreateConsumer(ctx.Arg(3), now);
+            consumer ??= GetConsumer(ctx, g, ctx.Arg(3), 1, notify: false);
             consumer.SeenTime = now;
             if (nack.Owner != consumer)
             {
@@ -504,7 +509,7 @@ public static partial class StreamFamily
                 if (!more2) break;
                 continue;
             }
-            consumer ??= g.GetOrCreateConsumer(ctx.Arg(3), now);
+            consumer ??= GetConsumer(ctx, g, ctx.Arg(3), 1, notify: false);
             consumer.SeenTime = now;
             if (nack.Owner != consumer)
             {

@@ -247,7 +247,7 @@ public static partial class StreamFamily
                     serve = true;
                     gt = g.LastId;
                 }
-                consumer = g.GetOrCreateConsumer(consumerName, ctx.Now);
+                consumer = GetConsumer(ctx, g, consumerName, streamsArg + k, notify: true);
                 consumer.SeenTime = ctx.Now;
             }
             else if (s.Length > 0 && s.LastValidId() > gt) serve = true;
