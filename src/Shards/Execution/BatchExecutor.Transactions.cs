@@ -87,13 +87,6 @@ public sealed partial class BatchExecutor
                 return _engine.AllShardsMask;
             case CommandRoute.ScanCursor:
                 return 1UL << ScanCursor.ShardOf(Arg(queued, cmd, 1), _engine.Count);
-            case CommandRoute.Keys when def.Spec.FindKeys is { } finder:
-                var found = new List<int>();
-                finder(new CommandArgs(queued.Buffer, queued.Args.Slice(cmd.ArgStart, cmd.ArgCount)), found);
-                if (found.Count == 0) return 1;
-                ulong foundMask = 0;
-                foreach (int k in found) foundMask |= 1UL << _engine.ShardIndexFor(Arg(queued, cmd, k));
-                return foundMask;
             case CommandRoute.Keys:
                 if (def.Spec.FindKeys is { } finder)
                 {
