@@ -125,8 +125,6 @@ public sealed partial class BatchExecutor
                 cmd.ShardMask = _execMask;
                 _context.LocalShard = null;
                 ExecuteOne(_context, queued, ref cmd);
-                // A blocking command inside MULTI does not block: it answers as if it timed out, as in Redis.
-                if (_context.BlockRequested) WriteTimeoutReply(_out, _context.BlockTimeoutNullArray);
             }
         }
         finally

@@ -11,9 +11,6 @@ public static partial class StreamFamily
     /// <summary>What a served-after-blocking XREAD without COUNT returns at most (XREAD_BLOCKED_DEFAULT_COUNT).</summary>
     private const long BlockedDefaultCount = 1000;
 
-    /// <summary>The longest timeout a timer takes (0xFFFFFFFE ms).</summary>
-    private const long MaxTimerMs = 4294967294;
-
     /// <summary>
     /// The IDs an XREAD resolved when it blocked: '$' means the stream's last ID at that moment, not when the
     /// command is re-run to serve the client (Redis rewrites the argument; here the session remembers them).
@@ -281,8 +278,7 @@ public static partial class StreamFamily
                 ids.CopyTo(state.Ids);
             }
             for (int k = 0; k < streamCount; k++) ctx.AddBlockingKey(streamsArg + k);
-            // Redis adds the timeout to the clock without bounds; timers here stop at about 49 days.
-            ctx.Block(Math.Min(timeout, MaxTimerMs), timeoutReplyIsNullArray: true);
+            ctx.Block(timeout, timeoutReplyIsNullArray: true);
             return;
         }
         w.NullArray();
