@@ -23,6 +23,12 @@ public sealed record CommandSpec(
     /// </summary>
     public KeyFinder? FindKeys { get; init; }
 
+    /// <summary>
+    /// For a blocking command that blocks only with some option (XREAD BLOCK): false when an invocation
+    /// cannot block, so it runs like any other command. Null means every invocation may block.
+    /// </summary>
+    public BlockingPredicate? MayBlock { get; init; }
+
     /// <summary>Name in upper case as bytes, for case-insensitive lookup without allocating.</summary>
     public byte[] NameBytes { get; } = System.Text.Encoding.ASCII.GetBytes(Name.ToUpperInvariant());
 
@@ -52,6 +58,9 @@ public sealed record CommandSpec(
         return new KeyRange(FirstKey, last, KeyStep <= 0 ? 1 : KeyStep);
     }
 }
+
+/// <summary>Whether an invocation of a blocking command may block (see <see cref="CommandSpec.MayBlock"/>).</summary>
+public delegate bool BlockingPredicate(CommandArgs args);
 
 /// <summary>Adds to <paramref name="keys"/> the indices of the key arguments in <paramref name="args"/>.</summary>
 public delegate void KeyFinder(CommandArgs args, List<int> keys);

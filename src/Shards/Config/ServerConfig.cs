@@ -53,6 +53,8 @@ public sealed class ServerConfig
         Add(new("enable-debug-command", ConfigKind.Enum, "local", false, enumValues: ["no", "yes", "local"]));
         Add(new("list-max-listpack-size", ConfigKind.Integer, "-2", true, int.MinValue, int.MaxValue, aliases: ["list-max-ziplist-size"]));
         Add(new("list-compress-depth", ConfigKind.Integer, "0", true, 0, int.MaxValue));
+        Add(new("stream-node-max-bytes", ConfigKind.Memory, "4096", true, 0, long.MaxValue));
+        Add(new("stream-node-max-entries", ConfigKind.Integer, "100", true, 0, long.MaxValue));
         Add(new("transport", ConfigKind.Enum, OperatingSystem.IsLinux() ? "epoll" : "sockets", false, enumValues: ["epoll", "sockets"]));
         Add(new("busy-reply-threshold", ConfigKind.Integer, "5000", true, 0, long.MaxValue, aliases: ["lua-time-limit"]));
         Add(new("hll-sparse-max-bytes", ConfigKind.Memory, "3000", true, 0, long.MaxValue));
@@ -84,6 +86,8 @@ public sealed class ServerConfig
     public int LfuLogFactor => (int)this["lfu-log-factor"].NumericValue;
     public int LfuDecayTime => (int)this["lfu-decay-time"].NumericValue;
     public int ListMaxListpackSize => (int)this["list-max-listpack-size"].NumericValue;
+    public long StreamNodeMaxBytes => this["stream-node-max-bytes"].NumericValue;
+    public long StreamNodeMaxEntries => this["stream-node-max-entries"].NumericValue;
     public long HllSparseMaxBytes => this["hll-sparse-max-bytes"].NumericValue;
     public long HashMaxListpackEntries => this["hash-max-listpack-entries"].NumericValue;
     public long HashMaxListpackValue => this["hash-max-listpack-value"].NumericValue;

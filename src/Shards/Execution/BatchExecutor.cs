@@ -406,7 +406,9 @@ public sealed partial class BatchExecutor
                 // A command that may block runs alone, through the scheduler, so that it can register as a
                 // waiter while its shards are parked (no push can slip in between) and nothing after it in
                 // the pipeline runs before it replies.
-                if (kind == RunKind.Single && (spec.Flags & CommandFlags.Blocking) != 0)
+                if (kind == RunKind.Single && (spec.Flags & CommandFlags.Blocking) != 0 &&
+                    (spec.MayBlock is not { } mayBlock ||
+                     mayBlock(new CommandArgs(batch.Buffer, batch.Args.Slice(cmd.ArgStart, cmd.ArgCount)))))
                 {
                     cmd.ShardMask = 1UL << cmd.Shard;
                     return RunKind.Other;

@@ -103,6 +103,7 @@ public sealed unsafe class Database : IDisposable
             bool expiredOld = Record.HasExpire(old) && Record.ExpireAt(old) < nowMs;
             if (expiredOld && _store.Events.Mask != 0) _store.Events.Emit(NotifyClass.Expired, "expired", key, Index);
             _main.Replace(key, h, rec);
+            SignalIfStream(key, old);
             if (Record.HasExpire(old))
             {
                 _expires.Remove(key, h);
@@ -200,8 +201,18 @@ public sealed unsafe class Database : IDisposable
         nint rec = _main.Remove(key, h);
         if (rec == 0) return false;
         if (Record.HasExpire(rec)) _expires.Remove(key, h);
+        SignalIfStream(key, rec);
         FreeRecord(rec);
         return true;
+    }
+
+    /// <summary>
+    /// A stream key going away wakes its blocked readers (Redis's signalDeletedKeyAsReady): XREADGROUP ends
+    /// with an error, XREAD keeps waiting.
+    /// </summary>
+    private void SignalIfStream(ReadOnlySpan<byte> key, nint rec)
+    {
+        if (Record.Type(rec) == KeyType.Stream) SignalKeyReady(key);
     }
 
     /// <summary>Unlinks a record without freeing it or its object (RENAME/MOVE hand it on).</summary>
@@ -211,6 +222,7 @@ public sealed unsafe class Database : IDisposable
         ulong h = KeyHash.Hash(key);
         _main.Remove(key, h);
         if (Record.HasExpire(rec)) _expires.Remove(key, h);
+        SignalIfStream(key, rec);
     }
 
     /// <summary>Frees a record's memory and its rich object, if any.</summary>
@@ -268,6 +280,7 @@ public sealed unsafe class Database : IDisposable
     {
         _main.Remove(key, h);
         if (Record.HasExpire(rec)) _expires.Remove(key, h);
+        SignalIfStream(key, rec);
         FreeRecord(rec);
     }
 
