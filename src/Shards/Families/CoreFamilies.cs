@@ -22,5 +22,6 @@ public static class CoreFamilies
         .. GeoFamily.Commands(),
         .. ScriptingFamily.Commands(),
         .. ListFamily.Commands(),
+        .. SortFamily.Commands(),
     ];
 }
