@@ -30,8 +30,9 @@ public static partial class SortedSetFamily
     /// <summary>BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]</summary>
     private static void BZMPop(CommandContext ctx)
     {
-        if (!BlockingTimeout.TryParse(ctx, 1, out long timeoutMs)) return;
+        // Redis parses numkeys, MIN|MAX and COUNT before the timeout.
         if (!TryParseMPop(ctx, 2, out int keyCount, out bool max, out long count)) return;
+        if (!BlockingTimeout.TryParse(ctx, 1, out long timeoutMs)) return;
         if (TryMPop(ctx, 3, keyCount, max, count)) return;
         if (ctx.Failed) return;
         for (int k = 3; k < 3 + keyCount; k++) ctx.AddBlockingKey(k);
