@@ -32,6 +32,19 @@ public static class Declare
         CommandHandler handler, string summary, string since = "1.0.0", string group = "generic") =>
         new(new CommandSpec(name, arity, flags, 0, 0, 0, categories, summary, since, group), CommandRoute.AllShards, handler);
 
+    /// <summary>
+    /// A command that names keys (COMMAND INFO shows (first, last, step), <paramref name="findKeys"/> finds
+    /// them for COMMAND GETKEYS and WATCH) but may touch others it cannot name in advance (SORT BY/GET), so
+    /// it runs with every shard parked and reads any key through <see cref="CommandContext.Db(ReadOnlySpan{byte})"/>.
+    /// </summary>
+    public static CommandDef GlobalKeyed(string name, int arity, CommandFlags flags, int first, int last, int step,
+        KeyFinder? findKeys, AclCategories categories, CommandHandler handler, string summary, string since = "1.0.0",
+        string group = "generic") =>
+        new(new CommandSpec(name, arity, flags, first, last, step, categories, summary, since, group)
+        {
+            FindKeys = findKeys,
+        }, CommandRoute.AllShards, handler);
+
     /// <summary>A cursor command (SCAN) that runs on the one shard its cursor (argument 1) names.</summary>
     public static CommandDef Cursor(string name, int arity, CommandFlags flags, AclCategories categories,
         CommandHandler handler, string summary, string since = "2.8.0", string group = "generic") =>

@@ -566,7 +566,7 @@ public sealed partial class BatchExecutor
             ctx.CancelBlock();
         }
         // A command that blocked changed nothing (yet): its keys' watches stay valid.
-        if (def.Route == CommandRoute.AllShards && (def.Spec.Flags & CommandFlags.Write) != 0) TouchAllWatches();
+        if (def.Route == CommandRoute.AllShards && def.Spec.FirstKey <= 0 && (def.Spec.Flags & CommandFlags.Write) != 0) TouchAllWatches();
         var reply = ctx.Reply;
         bool failed = ctx.Failed || (reply.Length > replyStart && reply.Written[replyStart] == (byte)'-');
         def.RecordCall(us, failed);

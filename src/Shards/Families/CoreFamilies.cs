@@ -23,5 +23,6 @@ public static class CoreFamilies
         .. ScriptingFamily.Commands(),
         .. ListFamily.Commands(),
         .. StreamFamily.Commands(),
+        .. SortFamily.Commands(),
     ];
 }

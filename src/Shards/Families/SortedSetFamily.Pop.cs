@@ -72,26 +72,34 @@ public static partial class SortedSetFamily
     /// <summary>ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]</summary>
     private static void ZMPop(CommandContext ctx)
     {
-        if (!NumberParser.TryParseInt64(ctx.Arg(1), out long numKeys) || numKeys < 1)
+        if (!TryParseMPop(ctx, 1, out int keyCount, out bool max, out long count)) return;
+        if (!TryMPop(ctx, 2, keyCount, max, count) && !ctx.Failed) ctx.Reply.NullArray();
+    }
+
+    /// <summary>numkeys at <paramref name="numKeysIndex"/>, the keys, MIN|MAX [COUNT count]; false after the error reply.</summary>
+    private static bool TryParseMPop(CommandContext ctx, int numKeysIndex, out int keyCount, out bool max, out long count)
+    {
+        keyCount = 0;
+        max = false;
+        count = -1;
+        if (!NumberParser.TryParseInt64(ctx.Arg(numKeysIndex), out long numKeys) || numKeys < 1)
         {
             ctx.Error("ERR numkeys should be greater than 0");
-            return;
+            return false;
         }
-        long whereIndex = 1 + numKeys + 1;
+        long whereIndex = numKeysIndex + numKeys + 1;
         if (whereIndex >= ctx.ArgCount)
         {
             ctx.SyntaxError();
-            return;
+            return false;
         }
-        bool max;
         if (ctx.ArgIs((int)whereIndex, "MIN"u8)) max = false;
         else if (ctx.ArgIs((int)whereIndex, "MAX"u8)) max = true;
         else
         {
             ctx.SyntaxError();
-            return;
+            return false;
         }
-        long count = -1;
         for (int j = (int)whereIndex + 1; j < ctx.ArgCount; j++)
         {
             if (count == -1 && ctx.ArgIs(j, "COUNT"u8) && j + 1 < ctx.ArgCount)
@@ -100,29 +108,39 @@ public static partial class SortedSetFamily
                 if (!NumberParser.TryParseInt64(ctx.Arg(j), out count) || count < 1)
                 {
                     ctx.Error("ERR count should be greater than 0");
-                    return;
+                    return false;
                 }
             }
             else
             {
                 ctx.SyntaxError();
-                return;
+                return false;
             }
         }
         if (count == -1) count = 1;
-        for (int k = 2; k < whereIndex; k++)
+        keyCount = (int)numKeys;
+        return true;
+    }
+
+    /// <summary>
+    /// Pops from the first non-empty of the <paramref name="keyCount"/> keys at <paramref name="firstKey"/> and
+    /// replies [key, [[member, score]...]]; false when every key was empty (nothing written) or after an error.
+    /// </summary>
+    private static bool TryMPop(CommandContext ctx, int firstKey, int keyCount, bool max, long count)
+    {
+        for (int k = firstKey; k < firstKey + keyCount; k++)
         {
             var key = ctx.Arg(k);
-            if (!TryWrite(ctx, key, out var db, out var zset)) return;
+            if (!TryWrite(ctx, key, out var db, out var zset)) return false;
             if (zset is null) continue;
             int take = (int)Math.Min(count, zset.Count);
             ctx.Reply.ArrayHeader(2);
             ctx.Reply.Bulk(key);
             ctx.Reply.ArrayHeader(take);
             PopElements(ctx, db, key, zset, take, max, nested: true);
-            return;
+            return true;
         }
-        ctx.Reply.NullArray();
+        return false;
     }
 
     // ---- ZRANDMEMBER ----

@@ -72,6 +72,15 @@ public static partial class SortedSetFamily
             "Remove and return members with the highest scores in a sorted set", "5.0.0", Group),
         Declare.KeyedMovable("ZMPOP", -4, CommandFlags.Write, 0, 0, 0, KeyFinders.NumKeysAt1, WriteSlowCat, ZMPop,
             "Remove and return members with scores in a sorted set", "7.0.0", Group),
+        Declare.Keyed("BZPOPMIN", -3, WriteFast | CommandFlags.NoScript | CommandFlags.Blocking, 1, -2, 1,
+            WriteFastCat | AclCategories.Blocking, BZPopMin,
+            "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", "5.0.0", Group),
+        Declare.Keyed("BZPOPMAX", -3, WriteFast | CommandFlags.NoScript | CommandFlags.Blocking, 1, -2, 1,
+            WriteFastCat | AclCategories.Blocking, BZPopMax,
+            "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", "5.0.0", Group),
+        Declare.KeyedMovable("BZMPOP", -5, CommandFlags.Write | CommandFlags.Blocking, 0, 0, 0, KeyFinders.NumKeysAt2,
+            WriteSlowCat | AclCategories.Blocking, BZMPop,
+            "Remove and return members with scores in a sorted set or block until one is available", "7.0.0", Group),
         Declare.Keyed("ZRANDMEMBER", -2, CommandFlags.ReadOnly, 1, 1, 1, ReadSlowCat, ZRandMember,
             "Get one or multiple random elements from a sorted set", "6.2.0", Group),
         Declare.KeyedMovable("ZUNION", -3, CommandFlags.ReadOnly, 0, 0, 0, KeyFinders.NumKeysAt1, ReadSlowCat, ZUnion,
@@ -282,6 +291,7 @@ public static partial class SortedSetFamily
             Count(outcome, ref added, ref updated, ref processed);
         }
         db.ObjectResized(before, zset);
+        if (added > 0) db.SignalKeyReady(key);
         ReplyZAdd(ctx, incr, ch, processed, score, added, updated);
         NotifyZAdd(ctx, key, incr, added, updated);
     }
