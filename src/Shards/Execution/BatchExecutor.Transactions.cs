@@ -19,6 +19,7 @@ public sealed partial class BatchExecutor
         var tx = _session.Transaction;
         if (!tx.InMulti) return false;
         Classify(batch, ref cmd);
+        if (!tx.InMulti) return false; // a rejected EXEC already discarded the transaction: answer it as outside MULTI
         int start = _out.Length;
         if (cmd.Error is not null)
         {

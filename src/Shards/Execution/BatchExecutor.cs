@@ -378,6 +378,12 @@ public sealed partial class BatchExecutor
         {
             def.RecordRejected();
             cmd.Error = Errors.WrongArity(def.FullName);
+            if (def.Parent is null && def.Spec.Name == "EXEC")
+            {
+                // Redis's execCommandAbort: a rejected EXEC discards the transaction (if any) and says why.
+                _session.Transaction.Reset();
+                cmd.Error = "EXECABORT Transaction discarded because of: " + cmd.Error["ERR ".Length..];
+            }
             return RunKind.Other;
         }
         if ((spec.Flags & CommandFlags.NoAuth) == 0 && AuthRequired())
