@@ -31,4 +31,20 @@ awk '/(Passed|Failed)!/ {
      }
      END { gsub(",", "", p); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 rm -f "$log"
+
+# BullMQ end to end (Node.js): 10,000 jobs through a TDB+ started by the test (the Release build above).
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  set +e
+  (
+    cd tests/bullmq
+    if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi &&
+      node --test --test-timeout=120000 bullmq.test.mjs
+  )
+  bull=$?
+  set -e
+  if [ "$bull" -ne 0 ]; then echo "bullmq test: FAILED"; status=1; else echo "bullmq test: passed"; fi
+else
+  echo "bullmq test: FAILED: node and npm are required (Node.js 20+) to run tests/bullmq" >&2
+  status=1
+fi
 exit "$status"
