@@ -23,15 +23,9 @@ set +e
 dotnet test TdbPlus.sln -c Release --no-build 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-# One plain summary line over all test projects.
-awk '/(Passed|Failed)!/ {
-       for (i = 1; i <= NF; i++) {
-         if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1)
-       }
-     }
-     END { gsub(",", "", p); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
-rm -f "$log"
 
+bull_passed=0
+bull_failed=0
 # BullMQ end to end (Node.js): 10,000 jobs through a TDB+ started by the test (the Release build above).
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
   set +e
@@ -42,9 +36,20 @@ if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
   )
   bull=$?
   set -e
-  if [ "$bull" -ne 0 ]; then echo "bullmq test: FAILED"; status=1; else echo "bullmq test: passed"; fi
+  if [ "$bull" -ne 0 ]; then echo "bullmq test: FAILED"; status=1; bull_failed=1; else echo "bullmq test: passed"; bull_passed=1; fi
 else
   echo "bullmq test: FAILED: node and npm are required (Node.js 20+) to run tests/bullmq" >&2
   status=1
+  bull_failed=1
 fi
+
+# One plain summary line over all test projects.
+awk '/(Passed|Failed)!/ {
+       for (i = 1; i <= NF; i++) {
+         if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1)
+       }
+     }
+     END { gsub(",", "", p); p += bp; f += bf; printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' bp="$bull_passed" bf="$bull_failed" "$log"
+rm -f "$log"
+
 exit "$status"
