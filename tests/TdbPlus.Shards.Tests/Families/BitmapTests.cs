@@ -162,7 +162,7 @@ public sealed class BitmapTests
     [InlineData(4)]
     public void MillionBitBitmapMatchesAModel(int shards)
     {
-        using var h = new BitsHarness(shards);
+        using var h = new CommandHarness(shards);
         var rnd = new Random(5);
         const int bits = 1_000_000;
         var model = new bool[bits];
@@ -197,7 +197,7 @@ public sealed class BitmapTests
     [Fact]
     public void BitopAcrossShardsAndIntoASource()
     {
-        using var h = new BitsHarness(4);
+        using var h = new CommandHarness(4);
         var keys = h.KeysOnDifferentShards("bk");
         Assert.Equal("+OK\r\n", h.Run("SET", keys[0], "foobar"));
         Assert.Equal("+OK\r\n", h.Run("SET", keys[1], "abcdef"));
@@ -216,7 +216,7 @@ public sealed class BitmapTests
     [Fact]
     public void WritersLeaveRawStringsAndReadersDoNot()
     {
-        using var h = new BitsHarness(1);
+        using var h = new CommandHarness(1);
         h.Run("SET", "n", "123");
         Assert.Equal(0, h.Flags("n") & Record.RawEncodingFlag);
         h.Run("GETBIT", "n", "3");
@@ -234,7 +234,7 @@ public sealed class BitmapTests
     [Fact]
     public void ErrorsAndLimits()
     {
-        using var h = new BitsHarness(1);
+        using var h = new CommandHarness(1);
         Assert.Equal("-ERR bit offset is not an integer or out of range\r\n", h.Run("SETBIT", "k", "4294967296", "1"));
         Assert.Equal("-ERR bit is not an integer or out of range\r\n", h.Run("SETBIT", "k", "0", "2"));
         Assert.Equal("-ERR The bit argument must be 1 or 0.\r\n", h.Run("BITPOS", "k", "2"));
@@ -254,7 +254,7 @@ public sealed class BitmapTests
     public void SequentialGrowthIsLinear()
     {
         // 600 KB grown one byte at a time: copying the value at every step would move ~180 GB.
-        using var h = new BitsHarness(1);
+        using var h = new CommandHarness(1);
         var started = System.Diagnostics.Stopwatch.StartNew();
         for (int chunk = 0; chunk < 60; chunk++)
             h.Pipeline(Enumerable.Range(chunk * 10_000, 10_000).Select(i => new[] { "SETBIT", "grow", (i * 8L).ToString(), "1" }));

@@ -18,7 +18,7 @@ public sealed class HashesAndSetsAccountingTests
     [InlineData(3)]
     public void ObjectBytesFollowEveryWrite(int shards)
     {
-        using var h = new KeyHarness(shards);
+        using var h = new CommandHarness(shards);
         var rng = new Random(1234 + shards);
         string Member() => rng.Next(4) == 0 ? "m" + rng.Next(700) : rng.Next(700).ToString();
         string Value() => new('v', rng.Next(3) == 0 ? rng.Next(60, 80) : rng.Next(1, 10));
@@ -54,7 +54,7 @@ public sealed class HashesAndSetsAccountingTests
         foreach (var s in h.Engine.Shards) Assert.Equal(0, s.Store.ObjectBytes);
     }
 
-    private static long LiveObjectBytes(KeyHarness h)
+    private static long LiveObjectBytes(CommandHarness h)
     {
         long live = 0;
         foreach (var k in Keys)

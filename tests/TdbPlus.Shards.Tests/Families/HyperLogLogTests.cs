@@ -129,7 +129,7 @@ public sealed class HyperLogLogTests
     [InlineData(4)]
     public void CommandsAcrossShards(int shards)
     {
-        using var h = new BitsHarness(shards);
+        using var h = new CommandHarness(shards);
         var keys = h.KeysOnDifferentShards("hk");
         Assert.Equal(1, h.Integer("PFADD", keys[0], "foo", "bar", "zap", "a", "b", "c", "d", "e", "f", "g"));
         Assert.Equal(0, h.Integer("PFADD", keys[0], "foo"));

@@ -5,7 +5,7 @@ public sealed class KeyExpireTests
     [Fact]
     public void ConditionsAndErrors()
     {
-        using var h = new KeyHarness(2);
+        using var h = new CommandHarness(2);
         h.Run("SET", "k", "v");
         Assert.Equal("-ERR Unsupported option foo\r\n", h.Run("EXPIRE", "k", "abc", "foo"));
         Assert.Equal("-ERR value is not an integer or out of range\r\n", h.Run("EXPIRE", "k", "abc"));
@@ -34,7 +34,7 @@ public sealed class KeyExpireTests
     [Fact]
     public void PastTimesDeleteAndAbsoluteTimesReadBack()
     {
-        using var h = new KeyHarness(2);
+        using var h = new CommandHarness(2);
         h.Run("SET", "k", "v");
         Assert.Equal(":1\r\n", h.Run("PEXPIREAT", "k", "4102444800123"));
         Assert.Equal(":4102444800123\r\n", h.Run("PEXPIRETIME", "k"));
@@ -52,13 +52,13 @@ public sealed class KeyExpireTests
     [Fact]
     public void ExpiredKeysAreInvisible()
     {
-        using var h = new KeyHarness(4);
+        using var h = new CommandHarness(4);
         for (int i = 0; i < 50; i++) h.Run("SET", "e:" + i, "v");
         for (int i = 0; i < 50; i++) h.Run("SET", "p:" + i, "v");
         for (int i = 0; i < 50; i++) Assert.Equal(":1\r\n", h.Run("PEXPIRE", "e:" + i, "1"));
         Thread.Sleep(20);
-        Assert.Equal(50, KeyHarness.Bulks(h.Run("KEYS", "*")).Count);
-        Assert.Empty(KeyHarness.Bulks(h.Run("KEYS", "e:*")));
+        Assert.Equal(50, CommandHarness.Bulks(h.Run("KEYS", "*")).Count);
+        Assert.Empty(CommandHarness.Bulks(h.Run("KEYS", "e:*")));
         Assert.Equal(":0\r\n", h.Run("EXISTS", "e:1"));
         Assert.Equal(":-2\r\n", h.Run("TTL", "e:2"));
         Assert.Equal("+none\r\n", h.Run("TYPE", "e:3"));
@@ -70,7 +70,7 @@ public sealed class KeyExpireTests
         ulong cursor = 0;
         do
         {
-            var (next, keys) = KeyHarness.ParseScan(h.Run("SCAN", cursor.ToString(), "COUNT", "7"));
+            var (next, keys) = CommandHarness.ParseScan(h.Run("SCAN", cursor.ToString(), "COUNT", "7"));
             seen.UnionWith(keys);
             cursor = next;
         } while (cursor != 0);

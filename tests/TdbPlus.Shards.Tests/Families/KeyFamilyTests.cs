@@ -11,7 +11,7 @@ public sealed class KeyFamilyTests
     [MemberData(nameof(ShardCounts))]
     public void DelExistsTypeTouch(int shards)
     {
-        using var h = new KeyHarness(shards);
+        using var h = new CommandHarness(shards);
         var (a, b, c) = h.KeysOnDifferentShards();
         h.Run("SET", a, "1");
         h.Run("SET", b, "2");
@@ -28,7 +28,7 @@ public sealed class KeyFamilyTests
     [MemberData(nameof(ShardCounts))]
     public void RenameAcrossShardsKeepsValueTtlAndEncoding(int shards)
     {
-        using var h = new KeyHarness(shards);
+        using var h = new CommandHarness(shards);
         var (a, b, _) = h.KeysOnDifferentShards();
         h.Run("SET", a, "12345");
         Assert.Equal(":1\r\n", h.Run("PEXPIRE", a, "100000"));
@@ -47,7 +47,7 @@ public sealed class KeyFamilyTests
     [MemberData(nameof(ShardCounts))]
     public void RenameNx(int shards)
     {
-        using var h = new KeyHarness(shards);
+        using var h = new CommandHarness(shards);
         var (a, b, c) = h.KeysOnDifferentShards();
         h.Run("SET", a, "x");
         h.Run("SET", b, "y");
@@ -63,7 +63,7 @@ public sealed class KeyFamilyTests
     [MemberData(nameof(ShardCounts))]
     public void CopyWithDbAndReplace(int shards)
     {
-        using var h = new KeyHarness(shards);
+        using var h = new CommandHarness(shards);
         var (a, b, _) = h.KeysOnDifferentShards();
         h.Run("SET", a, "hello");
         h.Run("PEXPIRE", a, "50000");
@@ -88,7 +88,7 @@ public sealed class KeyFamilyTests
     [MemberData(nameof(ShardCounts))]
     public void MoveBetweenDatabases(int shards)
     {
-        using var h = new KeyHarness(shards);
+        using var h = new CommandHarness(shards);
         h.Run("SET", "m", "v");
         h.Run("EXPIRE", "m", "100");
         Assert.Equal("-ERR source and destination objects are the same\r\n", h.Run("MOVE", "m", "0"));
@@ -107,7 +107,7 @@ public sealed class KeyFamilyTests
     [Fact]
     public async Task RichValuesChangeObjectTableWhenRenamedAcrossShards()
     {
-        using var h = new KeyHarness(4);
+        using var h = new CommandHarness(4);
         var (a, b, _) = h.KeysOnDifferentShards();
         var source = h.Engine.ShardFor(System.Text.Encoding.ASCII.GetBytes(a));
         var target = h.Engine.ShardFor(System.Text.Encoding.ASCII.GetBytes(b));

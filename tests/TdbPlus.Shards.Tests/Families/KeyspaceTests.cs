@@ -9,7 +9,7 @@ public sealed class KeyspaceTests
     [InlineData(8)]
     public void ScanVisitsEveryKeyOnceAcrossShards(int shards)
     {
-        using var h = new KeyHarness(shards);
+        using var h = new CommandHarness(shards);
         const int n = 3000;
         var set = new string[n][];
         for (int i = 0; i < n; i++) set[i] = ["SET", "key:" + i, "v"];
@@ -22,7 +22,7 @@ public sealed class KeyspaceTests
             int calls = 0;
             do
             {
-                var (next, keys) = KeyHarness.ParseScan(h.Run("SCAN", cursor.ToString(), "COUNT", count.ToString()));
+                var (next, keys) = CommandHarness.ParseScan(h.Run("SCAN", cursor.ToString(), "COUNT", count.ToString()));
                 seen.AddRange(keys);
                 cursor = next;
                 Assert.True(++calls < 10 * n);
@@ -34,19 +34,19 @@ public sealed class KeyspaceTests
         ulong c = 0;
         do
         {
-            var (next, keys) = KeyHarness.ParseScan(h.Run("SCAN", c.ToString(), "MATCH", "key:1?", "TYPE", "STRING"));
+            var (next, keys) = CommandHarness.ParseScan(h.Run("SCAN", c.ToString(), "MATCH", "key:1?", "TYPE", "STRING"));
             matched.UnionWith(keys);
             c = next;
         } while (c != 0);
         Assert.Equal(10, matched.Count);
-        Assert.Equal(n, KeyHarness.Bulks(h.Run("KEYS", "*")).Count);
-        Assert.Equal(100, KeyHarness.Bulks(h.Run("KEYS", "key:1[0-9]?")).Count);
+        Assert.Equal(n, CommandHarness.Bulks(h.Run("KEYS", "*")).Count);
+        Assert.Equal(100, CommandHarness.Bulks(h.Run("KEYS", "key:1[0-9]?")).Count);
     }
 
     [Fact]
     public void ScanArgumentErrors()
     {
-        using var h = new KeyHarness(2);
+        using var h = new CommandHarness(2);
         Assert.Equal("-ERR invalid cursor\r\n", h.Run("SCAN", "abc", "COUNT", "x"));
         Assert.Equal("-ERR invalid cursor\r\n", h.Run("SCAN", " 1"));
         Assert.Equal("-ERR value is not an integer or out of range\r\n", h.Run("SCAN", "0", "COUNT", "x"));
@@ -61,7 +61,7 @@ public sealed class KeyspaceTests
     [Fact]
     public void FlushAndSwap()
     {
-        using var h = new KeyHarness(4);
+        using var h = new CommandHarness(4);
         for (int i = 0; i < 100; i++) h.Run("SET", "a" + i, "v");
         h.Session.DbIndex = 1;
         for (int i = 0; i < 10; i++) h.Run("SET", "b" + i, "v");
@@ -87,7 +87,7 @@ public sealed class KeyspaceTests
     [Fact]
     public void ObjectSubcommands()
     {
-        using var h = new KeyHarness(2);
+        using var h = new CommandHarness(2);
         h.Run("SET", "i", "1234");
         h.Run("SET", "big", "123456");
         h.Run("SET", "neg", "-5");
@@ -118,7 +118,7 @@ public sealed class KeyspaceTests
     [Fact]
     public void DeclaredLikeRedis()
     {
-        using var h = new KeyHarness(1);
+        using var h = new CommandHarness(1);
         var del = h.Table.Find("del")!.Spec;
         Assert.Equal((-2, 1, -1, 1), (del.Arity, del.FirstKey, del.LastKey, del.KeyStep));
         var rename = h.Table.Find("rename")!.Spec;

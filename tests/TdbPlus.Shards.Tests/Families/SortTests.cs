@@ -5,7 +5,7 @@ namespace TdbPlus.Shards.Tests.Families;
 /// <summary>SORT / SORT_RO through the real executor on a multi-shard engine (BY/GET keys live on any shard).</summary>
 public sealed class SortTests : IDisposable
 {
-    private readonly KeyHarness _h = new(shards: 4);
+    private readonly CommandHarness _h = new(shards: 4);
 
     public void Dispose() => _h.Dispose();
 
@@ -13,11 +13,11 @@ public sealed class SortTests : IDisposable
     public void Numeric_alpha_desc_limit()
     {
         _h.Run("RPUSH", "l", "10", "2", "33", "-1");
-        Assert.Equal(["-1", "2", "10", "33"], KeyHarness.Bulks(_h.Run("SORT", "l")));
-        Assert.Equal(["33", "10", "2", "-1"], KeyHarness.Bulks(_h.Run("SORT", "l", "DESC")));
-        Assert.Equal(["-1", "10", "2", "33"], KeyHarness.Bulks(_h.Run("SORT", "l", "ALPHA")));
-        Assert.Equal(["2", "10"], KeyHarness.Bulks(_h.Run("SORT", "l", "LIMIT", "1", "2")));
-        Assert.Equal(["33", "2"], KeyHarness.Bulks(_h.Run("SORT", "l", "BY", "nosort", "DESC", "LIMIT", "1", "2")));
+        Assert.Equal(["-1", "2", "10", "33"], CommandHarness.Bulks(_h.Run("SORT", "l")));
+        Assert.Equal(["33", "10", "2", "-1"], CommandHarness.Bulks(_h.Run("SORT", "l", "DESC")));
+        Assert.Equal(["-1", "10", "2", "33"], CommandHarness.Bulks(_h.Run("SORT", "l", "ALPHA")));
+        Assert.Equal(["2", "10"], CommandHarness.Bulks(_h.Run("SORT", "l", "LIMIT", "1", "2")));
+        Assert.Equal(["33", "2"], CommandHarness.Bulks(_h.Run("SORT", "l", "BY", "nosort", "DESC", "LIMIT", "1", "2")));
         Assert.Equal("*0\r\n", _h.Run("SORT", "l", "LIMIT", "9", "2"));
     }
 
@@ -30,11 +30,11 @@ public sealed class SortTests : IDisposable
             _h.Run("SET", "w:" + m, w);
             _h.Run("HSET", "h:" + m, "name", "N" + m);
         }
-        Assert.Equal(["d", "c", "b", "a"], KeyHarness.Bulks(_h.Run("SORT", "s", "BY", "w:*")));
+        Assert.Equal(["d", "c", "b", "a"], CommandHarness.Bulks(_h.Run("SORT", "s", "BY", "w:*")));
         Assert.Equal(["Nd", "d", "Nc", "c"],
-            KeyHarness.Bulks(_h.Run("SORT", "s", "BY", "w:*", "GET", "h:*->name", "GET", "#", "LIMIT", "0", "2")));
+            CommandHarness.Bulks(_h.Run("SORT", "s", "BY", "w:*", "GET", "h:*->name", "GET", "#", "LIMIT", "0", "2")));
         Assert.Equal("*2\r\n$-1\r\n$-1\r\n", _h.Run("SORT", "s", "BY", "w:*", "GET", "nostar", "LIMIT", "0", "2"));
-        Assert.Equal(["a", "b", "c", "d"], KeyHarness.Bulks(_h.Run("SORT", "s", "BY", "h:*->name", "ALPHA")));
+        Assert.Equal(["a", "b", "c", "d"], CommandHarness.Bulks(_h.Run("SORT", "s", "BY", "h:*->name", "ALPHA")));
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class SortTests : IDisposable
         _h.Run("SET", "dst", "old");
         Assert.Equal(":2\r\n", _h.Run("SORT", "z", "ALPHA", "DESC", "STORE", "dst"));
         Assert.Equal("+list\r\n", _h.Run("TYPE", "dst"));
-        Assert.Equal(["y", "x"], KeyHarness.Bulks(_h.Run("LRANGE", "dst", "0", "-1")));
+        Assert.Equal(["y", "x"], CommandHarness.Bulks(_h.Run("LRANGE", "dst", "0", "-1")));
         Assert.Equal(":0\r\n", _h.Run("SORT", "missing", "STORE", "dst"));
         Assert.Equal(":0\r\n", _h.Run("EXISTS", "dst"));
         Assert.Equal("-ERR syntax error\r\n", _h.Run("SORT_RO", "z", "STORE", "dst"));
@@ -77,10 +77,10 @@ public sealed class SortTests : IDisposable
         for (int i = n; i > 0; i--) args.Add(i.ToString());
         _h.Run([.. args]);
         var sw = Stopwatch.StartNew();
-        var top = KeyHarness.Bulks(_h.Run("SORT", "big", "LIMIT", "0", "3"));
+        var top = CommandHarness.Bulks(_h.Run("SORT", "big", "LIMIT", "0", "3"));
         Assert.Equal(["1", "2", "3"], top);
         Assert.Equal(":200000\r\n", _h.Run("SORT", "big", "DESC", "STORE", "sorted"));
-        Assert.Equal(["200000"], KeyHarness.Bulks(_h.Run("LRANGE", "sorted", "0", "0")));
+        Assert.Equal(["200000"], CommandHarness.Bulks(_h.Run("LRANGE", "sorted", "0", "0")));
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), sw.Elapsed.ToString());
     }
 }

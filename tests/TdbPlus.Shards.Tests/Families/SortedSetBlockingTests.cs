@@ -3,7 +3,7 @@ namespace TdbPlus.Shards.Tests.Families;
 /// <summary>BZPOPMIN / BZPOPMAX / BZMPOP paths that answer without waiting, and their timeout replies.</summary>
 public sealed class SortedSetBlockingTests : IDisposable
 {
-    private readonly KeyHarness _h = new(shards: 2);
+    private readonly CommandHarness _h = new(shards: 2);
 
     public void Dispose() => _h.Dispose();
 

@@ -8,13 +8,13 @@ using TdbPlus.Shards.Families;
 
 namespace TdbPlus.Shards.Tests.Families;
 
-/// <summary>A started engine with the core families and one client, driven through the real executor.</summary>
-internal sealed class KeyHarness : IDisposable
+/// <summary>A started engine with the core families and one client, driven through the real executor (family tests).</summary>
+internal sealed class CommandHarness : IDisposable
 {
     private readonly RespWriter _out = new(1024);
     private readonly BatchExecutor _executor;
 
-    public KeyHarness(int shards)
+    public CommandHarness(int shards)
     {
         var config = new ServerConfig();
         Assert.True(config["shards"].TrySet(shards.ToString(), out _));
@@ -58,7 +58,9 @@ internal sealed class KeyHarness : IDisposable
     }
 
     /// <summary>Runs commands as one pipeline batch and returns all replies concatenated.</summary>
-    public string Pipeline(params string[][] commands)
+    public string Pipeline(params string[][] commands) => Pipeline((IEnumerable<string[]>)commands);
+
+    public string Pipeline(IEnumerable<string[]> commands)
     {
         var batch = new CommandBatch();
         var buffer = new MemoryStream();
@@ -77,6 +79,44 @@ internal sealed class KeyHarness : IDisposable
         _out.Clear();
         _executor.ExecuteAsync(batch).AsTask().GetAwaiter().GetResult();
         return Encoding.Latin1.GetString(_out.Written);
+    }
+
+    /// <summary>The integer of a ":n" reply.</summary>
+    public long Integer(params string[] args)
+    {
+        string reply = Run(args);
+        Assert.StartsWith(":", reply);
+        return long.Parse(reply.AsSpan(1, reply.Length - 3));
+    }
+
+    /// <summary>The bytes of a bulk reply (null for a null bulk).</summary>
+    public byte[]? Bulk(params string[] args)
+    {
+        string reply = Run(args);
+        if (reply == "$-1\r\n") return null;
+        int eol = reply.IndexOf("\r\n", StringComparison.Ordinal);
+        return Encoding.Latin1.GetBytes(reply.Substring(eol + 2, int.Parse(reply.AsSpan(1, eol - 1))));
+    }
+
+    /// <summary>The record flags of a key (encoding bits), read on its shard.</summary>
+    public byte Flags(string key)
+    {
+        var k = Encoding.Latin1.GetBytes(key);
+        nint rec = Engine.Db(k, 0).Find(k, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        Assert.NotEqual(0, rec);
+        return TdbPlus.Shards.Storage.Record.Flags(rec);
+    }
+
+    /// <summary>Keys named prefix:n that live on pairwise different shards (as many as there are shards).</summary>
+    public string[] KeysOnDifferentShards(string prefix)
+    {
+        var keys = new string?[Engine.Shards.Length];
+        for (int i = 0; keys.Any(k => k is null); i++)
+        {
+            string k = prefix + ":" + i;
+            keys[Engine.ShardIndexFor(Encoding.ASCII.GetBytes(k))] ??= k;
+        }
+        return keys!;
     }
 
     /// <summary>Keys of an array-of-bulks reply, in reply order.</summary>
