@@ -3,10 +3,13 @@
 # redis-cli --pipe into redis-server, TDB+ and Garnet in the same run. With --populate, keys come from
 # DEBUG POPULATE N instead (names key:N, values value:N; servers without DEBUG POPULATE are skipped).
 # Each server gets one SET/DEL first so code paths are warm before the baseline is read.
-# Usage: bench/memory.sh [--keys N] [--populate] [--shards N] [--servers "redis tdb garnet"]
+# With --type hash|zset, N fields of one hash (HSET h field:<n> <8-byte value>) or N members of one sorted
+# set (ZADD z <n> member:<n>) instead, per element.
+# Usage: bench/memory.sh [--keys N] [--populate] [--type string|hash|zset] [--shards N] [--servers "..."]
 source "$(dirname "$0")/lib.sh"
 KEYS=1000000
 POPULATE=0
+TYPE=string
 SERVERS=${SERVERS:-"redis tdb garnet"}
 TDB_ARGS=()
 while [ $# -gt 0 ]; do
@@ -15,18 +18,22 @@ while [ $# -gt 0 ]; do
     --shards) TDB_ARGS+=(--shards "$2"); shift 2 ;;
     --servers) SERVERS=$2; shift 2 ;;
     --populate) POPULATE=1; shift ;;
+    --type) TYPE=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 build_tdb
 case " $SERVERS " in *" garnet "*) install_garnet ;; esac
 data=$(mktemp)
-[ "$POPULATE" = 1 ] || python3 - "$KEYS" >"$data" <<'PY'
+[ "$POPULATE" = 1 ] || python3 - "$KEYS" "$TYPE" >"$data" <<'PY'
 import sys
-n = int(sys.argv[1]); v = b"x" * 64; out = sys.stdout.buffer
+n = int(sys.argv[1]); kind = sys.argv[2]; out = sys.stdout.buffer
+def cmd(*args):
+    out.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
 for i in range(n):
-    k = b"key:%09d" % i
-    out.write(b"*3\r\n$3\r\nSET\r\n$13\r\n" + k + b"\r\n$64\r\n" + v + b"\r\n")
+    if kind == "hash": cmd(b"HSET", b"h", b"field:%d" % i, b"%08d" % i)
+    elif kind == "zset": cmd(b"ZADD", b"z", b"%d" % i, b"member:%d" % i)
+    else: cmd(b"SET", b"key:%09d" % i, b"x" * 64)
 PY
 printf "%-8s %10s %12s %12s %14s %16s\n" server keys rss_before_kb rss_after_kb bytes_per_key used_memory_per_key
 for server in $SERVERS; do
