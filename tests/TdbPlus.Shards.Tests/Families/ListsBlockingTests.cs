@@ -13,6 +13,7 @@ namespace TdbPlus.Shards.Tests.Families;
 /// Blocking list commands driven through real <see cref="BatchExecutor"/>s against a started two-shard engine,
 /// one executor per simulated client, as connections run them.
 /// </summary>
+[Collection(TimingCollection.Name)]
 public sealed class ListsBlockingTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
