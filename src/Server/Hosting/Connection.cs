@@ -336,6 +336,8 @@ public sealed class Connection : ClientSession
     {
         _killed = true;
         _host.Clients.Remove(this);
+        // Redis frees a killed client at once: its subscriptions are gone before CLIENT KILL replies.
+        _host.PubSub.UnsubscribeAll(this);
         CloseAfterReply = true;
         _io.Shutdown();
         // A blocked client is not reading: end the block so its loop wakes up and sees the closed socket.
