@@ -1,10 +1,4 @@
 using System.Text;
-using TdbPlus.Resp;
-using TdbPlus.Shards.Commands;
-using TdbPlus.Shards.Config;
-using TdbPlus.Shards.Engine;
-using TdbPlus.Shards.Execution;
-using TdbPlus.Shards.Families;
 
 namespace TdbPlus.Shards.Tests.Execution;
 
@@ -33,35 +27,11 @@ public sealed class ShardThreadAllocationTests
     [InlineData("EXISTS", 2)]
     public async Task CommandsAllocateNothingOnTheShardThread(string command, int shards)
     {
-        var config = new ServerConfig();
-        config["shards"].TrySet(shards.ToString(), out _);
-        using var engine = new ShardSet(config);
-        engine.Start();
-        var table = new CommandTable();
-        table.AddRange(CoreFamilies.Commands());
-        var home = engine.Shards[0];
-        var output = new RespWriter();
-        var executor = new BatchExecutor(engine, table, new ClientSession(), output, home);
+        using var driver = new ShardThreadDriver(shards);
         byte[] requests = Encoding.ASCII.GetBytes(BuildRequests(command));
-        var parser = new RespParser();
-        var batch = new CommandBatch { Buffer = requests };
-
-        var measured = new TaskCompletionSource<long>();
-        home.Post(new ActionWork(() =>
-        {
-            try
-            {
-                for (int warm = 0; warm < 2000; warm++) RunBatch(executor, parser, batch, requests, output);
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < Commands / Depth; i++) RunBatch(executor, parser, batch, requests, output);
-                measured.SetResult(GC.GetAllocatedBytesForCurrentThread() - before);
-            }
-            catch (Exception ex)
-            {
-                measured.SetException(ex);
-            }
-        }));
-        long allocated = await measured.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        long allocated = await driver.MeasureOnHomeThread(
+            d => { for (int warm = 0; warm < 2000; warm++) d.RunBatch(requests); },
+            d => { for (int i = 0; i < Commands / Depth; i++) d.RunBatch(requests); });
         // Zero per command: less than one byte per command over 100K (a wait primitive may still create its
         // lock object once, the first time a shard thread has to block on it).
         Assert.True(allocated / Commands == 0, $"{command} with {shards} shards allocated {allocated} bytes over {Commands} commands");
@@ -83,38 +53,8 @@ public sealed class ShardThreadAllocationTests
                 "EXISTS" => ["EXISTS", a, b],
                 _ => [command, a],
             };
-            sb.Append('*').Append(args.Length).Append("\r\n");
-            foreach (var arg in args) sb.Append('$').Append(arg.Length).Append("\r\n").Append(arg).Append("\r\n");
+            ShardThreadDriver.AppendCommand(sb, args);
         }
         return sb.ToString();
-    }
-
-    // Runs one pipeline on the home thread; waits for other shards the way the shard loop would, by spinning.
-    private static void RunBatch(BatchExecutor executor, RespParser parser, CommandBatch batch, byte[] requests, RespWriter output)
-    {
-        int pos = 0;
-        while (true)
-        {
-            int argStart = batch.CommittedArgs;
-            if (parser.TryParse(requests, ref pos, batch.Args) != ParseStatus.Complete) break;
-            batch.Add(argStart, batch.Args.Count - argStart);
-        }
-        executor.Begin(batch);
-        var spin = new SpinWait();
-        while (!executor.Continue())
-        {
-            while (!executor.CanContinue)
-            {
-                executor.Home!.RunQueuedWork();
-                spin.SpinOnce(-1);
-            }
-        }
-        batch.Clear();
-        output.Clear();
-    }
-
-    private sealed class ActionWork(Action action) : IShardWork
-    {
-        public void Execute(Shard shard) => action();
     }
 }
