@@ -62,9 +62,11 @@ public sealed class PubSubTests(ServerFixture fixture) : IClassFixture<ServerFix
         {
             var events = new ConcurrentQueue<string>();
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await _mux.GetSubscriber().SubscribeAsync(RedisChannel.Literal("__keyspace@4__:se:watched"), (_, value) =>
+            // A channel queue delivers in order; handler callbacks may run concurrently in StackExchange.Redis.
+            var queue = await _mux.GetSubscriber().SubscribeAsync(RedisChannel.Literal("__keyspace@4__:se:watched"));
+            queue.OnMessage(message =>
             {
-                events.Enqueue(value!);
+                events.Enqueue(message.Message!);
                 if (events.Count == 3) done.TrySetResult();
             });
             var db = _mux.GetDatabase(4);

@@ -93,10 +93,19 @@ public sealed unsafe class Database : IDisposable
     public nint Create(ReadOnlySpan<byte> key, int valueLength, long expireAtMs, byte type, long nowMs)
     {
         ulong h = KeyHash.Hash(key);
+        nint old = _main.Find(key, h);
+        // Overwriting a string with one of the same length and no TTL on either side (the common SET): reuse
+        // the record in place, with fresh flags and access data, instead of allocating and relinking.
+        if (old != 0 && type == KeyType.String && expireAtMs == 0 && Record.Type(old) == KeyType.String &&
+            !Record.HasExpire(old) && Record.ValueLength(old) == valueLength)
+        {
+            Record.SetFlags(old, 0);
+            Record.SetLru(old, _store.Access.Initial(nowMs));
+            return old;
+        }
         nint rec = Record.Create(_store.Arena, key, valueLength, expireAtMs != 0, type);
         Record.SetLru(rec, _store.Access.Initial(nowMs));
         if (expireAtMs != 0) Record.SetExpireAt(rec, expireAtMs);
-        nint old = _main.Find(key, h);
         bool created = old == 0;
         if (old != 0)
         {
