@@ -227,6 +227,23 @@ public static class Hll
     /// <summary>Histogram of a sparse HLL's opcodes (after the header); false when they do not cover 16384 registers.</summary>
     public static bool SparseHistogram(ReadOnlySpan<byte> sparse, Span<int> histogram)
     {
+        var counter = new HistogramRuns(histogram);
+        return WalkSparse(sparse, ref counter) == Registers;
+    }
+
+    /// <summary>Receives the register runs of a sparse HLL, in register order.</summary>
+    private interface ISparseRuns
+    {
+        /// <summary>Registers <paramref name="start"/>..start+run-1 hold <paramref name="value"/> (0 for ZERO/XZERO runs).</summary>
+        void Run(long start, int run, int value);
+    }
+
+    /// <summary>
+    /// Decodes the opcodes of a sparse HLL (Redis's ZERO, XZERO and VAL) into runs; stops at a VAL run that
+    /// would pass the last register. Returns the registers covered: 16384 for a well-formed value.
+    /// </summary>
+    private static long WalkSparse<TRuns>(ReadOnlySpan<byte> sparse, ref TRuns runs) where TRuns : ISparseRuns, allows ref struct
+    {
         long idx = 0;
         int p = 0;
         while (p < sparse.Length)
@@ -235,26 +252,57 @@ public static class Hll
             if (IsZero(op))
             {
                 int run = ZeroLen(op);
+                runs.Run(idx, run, 0);
                 idx += run;
-                histogram[0] += run;
                 p++;
             }
             else if (IsXZero(op))
             {
                 int run = XZeroLen(sparse, p);
+                runs.Run(idx, run, 0);
                 idx += run;
-                histogram[0] += run;
                 p += 2;
             }
             else
             {
                 int run = ValLen(op);
+                if (run + idx > Registers) break;
+                runs.Run(idx, run, ValValue(op));
                 idx += run;
-                histogram[ValValue(op)] += run;
                 p++;
             }
         }
-        return idx == Registers;
+        return idx;
+    }
+
+    private ref struct HistogramRuns(Span<int> histogram) : ISparseRuns
+    {
+        private readonly Span<int> _histogram = histogram;
+
+        public void Run(long start, int run, int value) => _histogram[value] += run;
+    }
+
+    private ref struct MaxRuns(Span<byte> max) : ISparseRuns
+    {
+        private readonly Span<byte> _max = max;
+
+        public void Run(long start, int run, int value)
+        {
+            if (value == 0) return;
+            for (int i = 0; i < run; i++)
+                if (value > _max[(int)start + i]) _max[(int)start + i] = (byte)value;
+        }
+    }
+
+    private ref struct DenseRuns(Span<byte> registers) : ISparseRuns
+    {
+        private readonly Span<byte> _registers = registers;
+
+        public void Run(long start, int run, int value)
+        {
+            if (value == 0) return;
+            for (int i = 0; i < run; i++) DenseSet(_registers, (int)start + i, value);
+        }
     }
 
     /// <summary>Histogram of one-byte-per-register values (PFCOUNT of several keys).</summary>
@@ -348,33 +396,8 @@ public static class Hll
             }
             return true;
         }
-        var sparse = value[HeaderSize..];
-        long idx = 0;
-        int p = 0;
-        while (p < sparse.Length)
-        {
-            byte op = sparse[p];
-            if (IsZero(op))
-            {
-                idx += ZeroLen(op);
-                p++;
-            }
-            else if (IsXZero(op))
-            {
-                idx += XZeroLen(sparse, p);
-                p += 2;
-            }
-            else
-            {
-                int run = ValLen(op);
-                int v = ValValue(op);
-                if (run + idx > Registers) break;
-                for (; run > 0; run--, idx++)
-                    if (v > max[(int)idx]) max[(int)idx] = (byte)v;
-                p++;
-            }
-        }
-        return idx == Registers;
+        var maxRuns = new MaxRuns(max);
+        return WalkSparse(value[HeaderSize..], ref maxRuns) == Registers;
     }
 
     /// <summary>
@@ -387,33 +410,8 @@ public static class Hll
         dense.Clear();
         sparseValue[..HeaderSize].CopyTo(dense);
         dense[4] = Dense;
-        var registers = dense[HeaderSize..];
-        var sparse = sparseValue[HeaderSize..];
-        long idx = 0;
-        int p = 0;
-        while (p < sparse.Length)
-        {
-            byte op = sparse[p];
-            if (IsZero(op))
-            {
-                idx += ZeroLen(op);
-                p++;
-            }
-            else if (IsXZero(op))
-            {
-                idx += XZeroLen(sparse, p);
-                p += 2;
-            }
-            else
-            {
-                int run = ValLen(op);
-                int v = ValValue(op);
-                if (run + idx > Registers) break;
-                for (; run > 0; run--, idx++) DenseSet(registers, (int)idx, v);
-                p++;
-            }
-        }
-        return idx == Registers;
+        var denseRuns = new DenseRuns(dense[HeaderSize..]);
+        return WalkSparse(sparseValue[HeaderSize..], ref denseRuns) == Registers;
     }
 
     /// <summary>PFDEBUG DECODE's text of a sparse value: "Z:16384", "z:3 v:2,1 ..." separated by spaces.</summary>
