@@ -57,7 +57,24 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
         BlockingKeyCount = 0;
         ContinueShard = -1;
         ContinueState = null;
+        Dirty = 0;
+        DirtyShards = 0;
     }
+
+    /// <summary>Keys this command changed so far (Redis's server.dirty delta): counted by <see cref="Notify(NotifyClass, string, ReadOnlySpan{byte})"/>.</summary>
+    public int Dirty { get; internal set; }
+
+    /// <summary>Shards whose keys this command changed (a bit per shard id).</summary>
+    public ulong DirtyShards { get; internal set; }
+
+    /// <summary>
+    /// Set while the append-only log is on: a handler whose effect must be logged differently from its
+    /// arguments writes the commands to log here (Redis's alsoPropagate); otherwise the log derives them.
+    /// </summary>
+    public EffectLog? Effects { get; internal set; }
+
+    /// <summary>The buffer behind <see cref="Effects"/>, kept for reuse while logging is off.</summary>
+    internal EffectLog? EffectBuffer { get; set; }
 
     private int[] _blockingKeys = new int[4];
 
@@ -186,10 +203,16 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
         if (events.Mask != 0) events.Emit(type, eventName, key, DbIndex, Session, Reply);
     }
 
-    // A key really changed: its WATCHers' next EXEC must fail (Redis's signalModifiedKey goes with every event).
+    // A key really changed: its WATCHers' next EXEC must fail (Redis's signalModifiedKey goes with every event),
+    // and it counts as a change (server.dirty) for the logs and save rules.
     private void TouchWatches(ReadOnlySpan<byte> key, int dbIndex)
     {
-        var watches = ShardOf(key).Store.Watches;
+        var shard = ShardOf(key);
+        var store = shard.Store;
+        store.Dirty++;
+        Dirty++;
+        DirtyShards |= 1UL << shard.Id;
+        var watches = store.Watches;
         if (watches.Any) watches.Touch(dbIndex, key);
     }
 
@@ -204,6 +227,9 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
     /// <summary>FLUSHDB (this db) / FLUSHALL (-1): tracking clients drop every cached key.</summary>
     public void NotifyFlushed(int dbIndex)
     {
+        foreach (var shard in Engine.Shards) shard.Store.Dirty++;
+        Dirty++;
+        DirtyShards = Engine.AllShardsMask;
         var events = Engine.Events;
         if ((events.Mask & KeyspaceEvents.TrackingBit) != 0) events.Sink?.Flushed(dbIndex, Session);
     }

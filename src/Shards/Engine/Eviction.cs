@@ -62,6 +62,7 @@ public sealed class Eviction(ShardSet owner)
         }
         if (best == 0 || bestDb is null) return false;
         bestDb.Notify(NotifyClass.Evicted, "evicted", Record.Key(best));
+        shard.Log?.KeyEvicted(bestDb.Index, Record.Key(best));
         bestDb.Delete(Record.Key(best));
         shard.EvictedKeys++;
         return true;

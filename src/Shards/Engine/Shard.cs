@@ -64,6 +64,9 @@ public sealed class Shard : IDisposable
 
     private const long ReplySpinTicks = 50 * TimeSpan.TicksPerMillisecond / 1000;
 
+    /// <summary>This shard's append-only log while appendonly is on, else null.</summary>
+    public IShardLog? Log { get; set; }
+
     /// <summary>The transport whose I/O this shard's thread runs, if any; set before <see cref="ShardSet.Start"/>.</summary>
     public IShardPoller? Poller { get; set; }
 
@@ -99,6 +102,8 @@ public sealed class Shard : IDisposable
         var spin = new SpinWait();
         while (!_stopping)
         {
+            // Group commit: what the last iteration's commands logged goes out in one write.
+            Log?.Flush();
             bool didWork = false;
             while (_inbox.TryDequeue(out var work))
             {
@@ -133,6 +138,7 @@ public sealed class Shard : IDisposable
                     continue;
                 }
                 if (RepliesPending > 0 && SpinForWork()) continue;
+                Log?.Flush();
                 Volatile.Write(ref _sleeping, 1);
                 Interlocked.MemoryBarrier();
                 poller.Poll(_inbox.IsEmpty && !_stopping ? (int)Math.Max(1, _nextCronMs - Environment.TickCount64) : 0);
@@ -149,6 +155,7 @@ public sealed class Shard : IDisposable
                 spin.SpinOnce();
                 continue;
             }
+            Log?.Flush();
             Volatile.Write(ref _sleeping, 1);
             Interlocked.MemoryBarrier();
             if (_inbox.IsEmpty && !_stopping)

@@ -117,6 +117,18 @@ public sealed class ShardSet : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes later transaction ids greater than <paramref name="id"/> (ids read back from the append-only log
+    /// of an earlier run must stay ordered before this run's).
+    /// </summary>
+    public void ContinueTransactionIdsAfter(long id)
+    {
+        lock (_scheduleLock)
+        {
+            if (_nextTxId < id) _nextTxId = id;
+        }
+    }
+
     /// <summary>Data bytes over all shards.</summary>
     public long UsedBytes
     {

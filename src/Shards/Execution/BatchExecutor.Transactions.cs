@@ -70,6 +70,7 @@ public sealed partial class BatchExecutor
         if (mask == 0)
         {
             RunExec();
+            CommitUnit(0);
             return true;
         }
         Suspend(Suspension.Exec);
@@ -143,7 +144,14 @@ public sealed partial class BatchExecutor
         _hold = null;
         try
         {
-            RunExec();
+            try
+            {
+                RunExec();
+            }
+            finally
+            {
+                CommitUnit(hold.TxId);
+            }
             ServeReadyKeys(_execMask);
         }
         finally

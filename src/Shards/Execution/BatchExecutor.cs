@@ -165,6 +165,11 @@ public sealed partial class BatchExecutor
                 _suspension = Suspension.None;
                 FinishExec();
                 break;
+            case Suspension.Durable:
+                _suspension = Suspension.None;
+                _durable!.Clear();
+                _batch = null;
+                return true;
         }
         int n = batch.Count;
         while (_index < n && !_session.CloseAfterReply)
@@ -232,15 +237,17 @@ public sealed partial class BatchExecutor
             {
                 _context.LocalShard = null;
                 ExecuteOne(_context, batch, ref cmd);
+                CommitUnit(0);
             }
             AfterReply?.Invoke(start);
             _index = i + 1;
         }
+        if (AwaitDurability()) return false;
         _batch = null;
         return true;
     }
 
-    private enum Suspension { None, Run, Hold, Pause, Blocked, Exec }
+    private enum Suspension { None, Run, Hold, Pause, Blocked, Exec, Durable }
 
     private void Suspend(Suspension kind)
     {
@@ -348,6 +355,7 @@ public sealed partial class BatchExecutor
             finally
             {
                 _context.Serving = false;
+                CommitUnit(hold.TxId);
             }
             if (_context.BlockRequested) blocked = BlockOrTimeOut(batch, ref cmd, retry);
             ServeReadyKeys(cmd.ShardMask);
@@ -549,6 +557,8 @@ public sealed partial class BatchExecutor
             return;
         }
         int replyStart = ctx.Reply.Length;
+        var log = Hooks?.CommandLog;
+        PrepareEffects(ctx, log);
         long t0 = Stopwatch.GetTimestamp();
         bool events = _engine.Events.Mask != 0;
         if (events) KeyspaceEvents.SetCurrentCommand(_session, ctx.Reply);
@@ -576,6 +586,7 @@ public sealed partial class BatchExecutor
         var reply = ctx.Reply;
         bool failed = ctx.Failed || (reply.Length > replyStart && reply.Written[replyStart] == (byte)'-');
         def.RecordCall(us, failed);
+        if (log is not null) Propagate(log, ctx, def, replyStart, failed);
         if (Hooks is { } hooks)
         {
             if (failed && reply.Length > replyStart && reply.Written[replyStart] == (byte)'-')

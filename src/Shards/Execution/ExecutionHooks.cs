@@ -46,6 +46,15 @@ public sealed class ExecutionHooks
 
     public PauseGate Pause { get; } = new();
 
+    /// <summary>The append-only log while appendonly is on, else null: every write is logged there.</summary>
+    public ICommandLog? CommandLog
+    {
+        get => _commandLog;
+        set => _commandLog = value;
+    }
+
+    private volatile ICommandLog? _commandLog;
+
     /// <summary>
     /// Runs after each command of a session with <see cref="ClientSession.AfterCommandHook"/> set, on the thread
     /// that ran it, with the context still bound (CLIENT TRACKING remembers keys read, replies pending

@@ -22,5 +22,8 @@ public sealed class ShardStore : IDisposable
 
     public long KeyspaceMisses { get; set; }
 
+    /// <summary>Changes to this shard's keys since it started (a per-shard share of Redis's server.dirty).</summary>
+    public long Dirty { get; set; }
+
     public void Dispose() => Arena.Dispose();
 }
