@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using TdbPlus.Shards.Persistence.Aof;
 using TdbPlus.Server.Hosting;
 using TdbPlus.Shards.Keyspace;
 
@@ -311,18 +312,26 @@ public static class InfoSections
         Field(sb, "rdb_last_cow_size", 0);
         Field(sb, "rdb_last_load_keys_expired", 0);
         Field(sb, "rdb_last_load_keys_loaded", 0);
-        Field(sb, "aof_enabled", 0);
-        Field(sb, "aof_rewrite_in_progress", 0);
-        Field(sb, "aof_rewrite_scheduled", 0);
-        Field(sb, "aof_last_rewrite_time_sec", -1);
-        Field(sb, "aof_current_rewrite_time_sec", -1);
-        Field(sb, "aof_last_bgrewrite_status", "ok");
-        Field(sb, "aof_rewrites", 0);
-        Field(sb, "aof_rewrites_consecutive_failures", 0);
-        Field(sb, "aof_last_write_status", "ok");
+        IAofStatus aof = host.Aof;
+        Field(sb, "aof_enabled", aof.Enabled ? 1 : 0);
+        Field(sb, "aof_rewrite_in_progress", aof.RewriteInProgress ? 1 : 0);
+        Field(sb, "aof_rewrite_scheduled", aof.RewriteScheduled ? 1 : 0);
+        Field(sb, "aof_last_rewrite_time_sec", aof.LastRewriteTimeSec);
+        Field(sb, "aof_current_rewrite_time_sec", aof.CurrentRewriteTimeSec);
+        Field(sb, "aof_last_bgrewrite_status", aof.LastBgRewriteOk ? "ok" : "err");
+        Field(sb, "aof_rewrites", aof.Rewrites);
+        Field(sb, "aof_rewrites_consecutive_failures", aof.RewritesConsecutiveFailures);
+        Field(sb, "aof_last_write_status", aof.LastWriteOk ? "ok" : "err");
         Field(sb, "aof_last_cow_size", 0);
         Field(sb, "module_fork_in_progress", 0);
         Field(sb, "module_fork_last_cow_size", 0);
+        if (!aof.Enabled) return;
+        Field(sb, "aof_current_size", aof.CurrentSize);
+        Field(sb, "aof_base_size", aof.BaseSize);
+        Field(sb, "aof_pending_rewrite", 0);
+        Field(sb, "aof_buffer_length", aof.BufferLength);
+        Field(sb, "aof_pending_bio_fsync", 0);
+        Field(sb, "aof_delayed_fsync", 0);
     }
 
     /// <summary>Sums of the shard-owned counters (read without parking the shards: INFO is a snapshot).</summary>

@@ -6,6 +6,7 @@ using TdbPlus.Shards.Config;
 using TdbPlus.Shards.Engine;
 using TdbPlus.Server.Transport;
 using TdbPlus.Shards.Execution;
+using TdbPlus.Shards.Persistence.Aof;
 
 namespace TdbPlus.Server.Hosting;
 
@@ -50,6 +51,7 @@ public sealed class ServerHost : IDisposable
             long clamped = Math.Clamp(d.NumericValue, 1, 500);
             if (clamped != d.NumericValue) d.TrySet(clamped.ToString(System.Globalization.CultureInfo.InvariantCulture), out _);
         };
+        Aof = new AppendOnlyLog(Engine, Hooks, m => Log.Notice(m), m => Log.Warning(m));
         RunId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
         ReplId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
     }
@@ -64,6 +66,9 @@ public sealed class ServerHost : IDisposable
     public string ReplId { get; }
 
     public ServerObserver Observer { get; }
+
+    /// <summary>The append-only log (appendonly, appendfsync; INFO persistence aof_* fields).</summary>
+    public AppendOnlyLog Aof { get; }
 
     /// <summary>Channels, patterns and shard channels with their subscribers; keyspace notifications.</summary>
     public PubSub.PubSubHub PubSub { get; }
@@ -140,6 +145,7 @@ public sealed class ServerHost : IDisposable
             }
         }
         Log.Notice($"TDB+ starting, pid={Environment.ProcessId}, shards={Engine.Count}, databases={Config.Databases}, transport={Transport}");
+        if (!LoadData()) return false;
         Engine.Start();
         StartupMemory = UsedMemory();
         try
@@ -178,6 +184,32 @@ public sealed class ServerHost : IDisposable
         }
         Log.Notice($"Ready to accept connections tcp on port {string.Join(",", BoundPorts)}");
         return true;
+    }
+
+    /// <summary>
+    /// Loads the persisted data before the shards run and before any client connects: the append-only log when
+    /// its manifest exists (whatever appendonly says), then starts logging if appendonly is yes. False when the
+    /// data cannot be loaded (the server must not start empty over it).
+    /// </summary>
+    private bool LoadData()
+    {
+        try
+        {
+            if (!Aof.Load(Commands))
+            {
+                // No append-only log: the snapshot (dbfilename in dir) is the data; RdbFileLoader.Load from the
+                // snapshot work is called here.
+            }
+            Aof.Start();
+            return true;
+        }
+        catch (Exception ex) when (ex is AofLoadException or IOException or UnauthorizedAccessException)
+        {
+            Log.Warning(ex.Message);
+            Aof.Dispose();
+            Engine.Dispose();
+            return false;
+        }
     }
 
     private static IPAddress ParseAddress(string text) => text switch
@@ -260,6 +292,7 @@ public sealed class ServerHost : IDisposable
         foreach (var s in _signals) s.Dispose();
         Metrics.Dispose();
         Engine.Dispose();
+        Aof.Dispose();
         _stopped.Dispose();
     }
 }

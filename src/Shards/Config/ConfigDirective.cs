@@ -45,6 +45,12 @@ public sealed class ConfigDirective
     /// <summary>Parsed value for integer, memory and bool (1/0) directives.</summary>
     public long NumericValue { get; private set; }
 
+    /// <summary>
+    /// For integer, memory and bool directives: may refuse a valid value in the server's current state (CONFIG
+    /// SET appendonly yes that cannot start), returning the reason; null accepts it.
+    /// </summary>
+    public Func<long, string?>? Veto { get; set; }
+
     /// <summary>Called after a successful change, so the engine can pick the new value up.</summary>
     public event Action<ConfigDirective>? Changed;
 
@@ -59,6 +65,11 @@ public sealed class ConfigDirective
             return true;
         }
         if (!ConfigParsing.TryParse(this, text, out long numeric, out error)) return false;
+        if (Veto?.Invoke(numeric) is { } veto)
+        {
+            error = veto;
+            return false;
+        }
         NumericValue = numeric;
         Value = ConfigParsing.Canonical(this, text, numeric);
         Changed?.Invoke(this);

@@ -37,6 +37,8 @@ public sealed class ServerConfig
         Add(new("appendonly", ConfigKind.Bool, "no", true));
         Add(new("appendfsync", ConfigKind.Enum, "everysec", true, enumValues: ["always", "everysec", "no"]));
         Add(new("appendfilename", ConfigKind.String, "appendonly.aof", false));
+        Add(new("appenddirname", ConfigKind.String, "appendonlydir", false));
+        Add(new("aof-load-truncated", ConfigKind.Bool, "yes", true));
         Add(new("notify-keyspace-events", ConfigKind.String, "", true, parser: ParseNotifyKeyspaceEvents));
         Add(new("client-output-buffer-limit", ConfigKind.String, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
             true, parser: (string text, out string canonical, out string? error) =>

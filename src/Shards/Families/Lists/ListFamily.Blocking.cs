@@ -103,6 +103,13 @@ public static partial class ListFamily
             long before = src.MemoryBytes;
             byte[] value = src.Pop(fromHead);
             ElementsRemoved(ctx, db, key, src, before, fromHead);
+            // Logged as the two halves it runs as: the pop here, the push on the destination's shard.
+            if (ctx.Effects is { } effects)
+            {
+                effects.Begin(2);
+                effects.Arg(fromHead ? "LPOP"u8 : "RPOP"u8);
+                effects.Arg(key);
+            }
             ctx.ContinueOn(dstKey, new MoveContinuation(value, fromHead, toHead, PushBack: false));
             return;
         }
@@ -150,6 +157,13 @@ public static partial class ListFamily
             db.SignalKeyReady(key);
         }
         ctx.Notify(NotifyClass.List, head ? "lpush" : "rpush", key);
+        if (ctx.Effects is { } effects)
+        {
+            effects.Begin(3);
+            effects.Arg(head ? "LPUSH"u8 : "RPUSH"u8);
+            effects.Arg(key);
+            effects.Arg(move.Value);
+        }
         if (!move.PushBack) ctx.Reply.Bulk(move.Value);
     }
 }

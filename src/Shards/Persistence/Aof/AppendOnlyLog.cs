@@ -1,0 +1,404 @@
+using System.Diagnostics;
+using TdbPlus.Resp;
+using TdbPlus.Shards.Commands;
+using TdbPlus.Shards.Config;
+using TdbPlus.Shards.Engine;
+using TdbPlus.Shards.Execution;
+
+namespace TdbPlus.Shards.Persistence.Aof;
+
+/// <summary>
+/// The append-only log: one incremental file per shard under dir/appenddirname, named by a Redis 7 style
+/// manifest. Loads (replays) the files at startup, logs every write while appendonly is on, fsyncs as
+/// appendfsync says, and holds back replies under appendfsync always until their records are durable.
+/// </summary>
+public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
+{
+    private readonly ShardSet _engine;
+    private readonly ExecutionHooks _hooks;
+    private readonly Action<string> _notice;
+    private readonly Action<string> _warning;
+    private readonly AofSyncThread _sync;
+    private ShardAppendLog?[]? _logs;
+    private AofManifest? _manifest;
+    private volatile bool _enabled;
+    private volatile bool _lastWriteOk = true;
+    private long _lastWriteWarningMs;
+
+    public AppendOnlyLog(ShardSet engine, ExecutionHooks hooks, Action<string> notice, Action<string> warning)
+    {
+        _engine = engine;
+        _hooks = hooks;
+        _notice = notice;
+        _warning = warning;
+        var config = engine.Config;
+        FsyncMode = ParseFsync(config["appendfsync"].Value);
+        config["appendfsync"].Changed += d => FsyncMode = ParseFsync(d.Value);
+        config["appendonly"].Veto = VetoAppendOnly;
+        config["appendonly"].Changed += d => Switch(d.NumericValue == 1);
+        _sync = new AofSyncThread(this);
+    }
+
+    private ServerConfig Config => _engine.Config;
+
+    public AppendFsync FsyncMode { get; private set; }
+
+    /// <summary>The shards' logs while logging (index = shard), else null.</summary>
+    public ShardAppendLog?[]? Logs => Volatile.Read(ref _logs);
+
+    /// <summary>dir/appenddirname.</summary>
+    public string DirectoryPath => Path.Combine(Config["dir"].Value, Config["appenddirname"].Value);
+
+    private string ManifestName => Config["appendfilename"].Value + ".manifest";
+
+    /// <summary>True when a manifest exists: startup loads the log (and not dump.rdb).</summary>
+    public bool ManifestExists => File.Exists(Path.Combine(DirectoryPath, ManifestName));
+
+    /// <summary>Loads a base snapshot (RDB) named by the manifest; set by the host once RDB loading exists.</summary>
+    public Action<string>? LoadBase { get; set; }
+
+    private static AppendFsync ParseFsync(string v) => v switch
+    {
+        "always" => AppendFsync.Always,
+        "no" => AppendFsync.No,
+        _ => AppendFsync.EverySec,
+    };
+
+    // ---- startup ----
+
+    /// <summary>
+    /// Replays the log named by the manifest, if there is one (whatever appendonly says), before the shards
+    /// run. A torn tail is cut off (aof-load-truncated yes) or refused; corruption is refused. False when there
+    /// is no manifest.
+    /// </summary>
+    public bool Load(CommandTable table)
+    {
+        string dir = DirectoryPath;
+        string manifestPath = Path.Combine(dir, ManifestName);
+        if (!File.Exists(manifestPath)) return false;
+        var sw = Stopwatch.StartNew();
+        var manifest = AofManifest.Parse(File.ReadAllText(manifestPath), manifestPath);
+        if (manifest.BaseFile is { } baseFile)
+        {
+            string basePath = Path.Combine(dir, baseFile);
+            if (!File.Exists(basePath)) throw new AofLoadException($"The AOF file {baseFile} doesn't exist");
+            if (LoadBase is null) throw new AofLoadException($"The AOF base file {baseFile} is an RDB snapshot, which this build cannot load");
+            LoadBase(basePath);
+        }
+        var cursors = new List<AofShardCursor>();
+        try
+        {
+            foreach (var file in manifest.IncrFiles)
+            {
+                string path = Path.Combine(dir, file);
+                if (!File.Exists(path)) throw new AofLoadException($"The AOF file {file} doesn't exist");
+                cursors.Add(new AofShardCursor(path, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1)));
+            }
+            var replay = new AofReplay(cursors, NewExecutor(table), _warning);
+            replay.Run();
+            _engine.ContinueTransactionIdsAfter(replay.MaxUnitId);
+            foreach (var c in cursors) c.Dispose();
+            foreach (var c in cursors)
+                if (c.TornAt >= 0) RepairTail(c.Path, c.TornAt);
+            _manifest = manifest;
+            _notice($"DB loaded from append only file: {sw.Elapsed.TotalSeconds:0.000} seconds ({replay.Commands} commands, {manifest.Shards} shard logs)");
+            return true;
+        }
+        finally
+        {
+            foreach (var c in cursors) c.Dispose();
+        }
+    }
+
+    /// <summary>Runs replayed commands one by one, with every shard to itself (the shards are not running yet).</summary>
+    private Action<AofRecord> NewExecutor(CommandTable table)
+    {
+        var session = new ClientSession { BlockingAllowed = false, Authenticated = true };
+        var output = new RespWriter(1024);
+        var executor = new BatchExecutor(_engine, table, session, output);
+        var batch = new CommandBatch();
+        int databases = Config.Databases;
+        return rec =>
+        {
+            if (table.Find(rec.Arg(0)) is null)
+                throw new AofLoadException($"Unknown command '{rec.Name}' reading the append only file at offset {rec.Offset}");
+            if (rec.Db >= databases)
+                throw new AofLoadException($"The append only file selects db {rec.Db} at offset {rec.Offset}, but databases is {databases}");
+            session.DbIndex = rec.Db;
+            batch.Clear();
+            batch.Buffer = rec.Buffer;
+            foreach (var a in rec.Args) batch.Args.Add(a);
+            batch.Add(0, rec.Args.Length);
+            executor.RunExclusive(batch);
+            output.Clear();
+        };
+    }
+
+    private void RepairTail(string path, long offset)
+    {
+        string name = Path.GetFileName(path);
+        if (Config["aof-load-truncated"].NumericValue != 1)
+            throw new AofLoadException(
+                $"Unexpected end of file reading the append only file {name} at offset {offset}. You can: " +
+                "1) Make a backup of your AOF file, then cut it at that offset. " +
+                "2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.");
+        _warning($"!!! Warning: short read while loading the AOF file {name}!!!");
+        _warning($"!!! Truncating the AOF {name} at offset {offset} !!!");
+        using (var fs = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            fs.SetLength(offset);
+            fs.Flush(flushToDisk: true);
+        }
+        _warning($"AOF {name} loaded anyway because aof-load-truncated is enabled");
+    }
+
+    /// <summary>After loading, before the shards run: starts logging when appendonly is yes.</summary>
+    public void Start()
+    {
+        if (Config["appendonly"].NumericValue != 1) return;
+        if (_manifest is { } m)
+        {
+            if (m.Shards != _engine.Count)
+                throw new AofLoadException(
+                    $"The append only log in {DirectoryPath} has {m.Shards} shard files but the server runs {_engine.Count} shards: " +
+                    $"start it with --shards {m.Shards}");
+            Install(OpenLogs(m));
+            return;
+        }
+        Install(OpenLogs(NewGeneration()));
+    }
+
+    // ---- switching on and off ----
+
+    private static bool DatasetEmpty(ShardSet engine)
+    {
+        foreach (var s in engine.Shards)
+            foreach (var db in s.Databases)
+                if (db.Count > 0) return false;
+        return true;
+    }
+
+    /// <summary>CONFIG SET appendonly yes needs the data in the log first: without a rewrite, only an empty dataset can start one.</summary>
+    private string? VetoAppendOnly(long value)
+    {
+        if (value != 1 || _enabled || DatasetEmpty(_engine)) return null;
+        _warning("AOF can't be turned on while the dataset is not empty: the log would miss the keys already there (no BGREWRITEAOF to write them first)");
+        return "Unable to turn on AOF. Check server logs.";
+    }
+
+    private void Switch(bool on)
+    {
+        if (on == _enabled) return;
+        if (!on)
+        {
+            _enabled = false;
+            _hooks.CommandLog = null;
+        }
+        // Every shard parked: no command is between its log read and its append.
+        _engine.Schedule(_engine.AllShardsMask, null, hold =>
+        {
+            try
+            {
+                if (on) TurnOn();
+                else TurnOff();
+            }
+            catch (Exception ex)
+            {
+                _warning($"Switching the append only file {(on ? "on" : "off")} failed: {ex.Message}");
+            }
+            finally
+            {
+                hold.Release();
+            }
+        });
+    }
+
+    private void TurnOn()
+    {
+        if (_enabled || Config["appendonly"].NumericValue != 1) return;
+        if (!DatasetEmpty(_engine))
+        {
+            _warning("AOF not started: keys were written before it could start");
+            Config["appendonly"].TrySet("no", out _);
+            return;
+        }
+        var old = _manifest;
+        Install(OpenLogs(NewGeneration()));
+        if (old is not null) DeleteFiles(old);
+        _notice("Background append only file rewriting started");
+    }
+
+    private void TurnOff()
+    {
+        if (Config["appendonly"].NumericValue == 1) return;
+        var logs = Logs;
+        if (logs is null) return;
+        foreach (var s in _engine.Shards) s.Log = null;
+        foreach (var log in logs) log?.Flush();
+        _sync.SyncAll();
+        Volatile.Write(ref _logs, null);
+        _sync.Release(all: true);
+        foreach (var log in logs) log?.Dispose();
+        _notice("Append only file closed");
+    }
+
+    /// <summary>A new generation of empty incremental files, and its manifest written atomically.</summary>
+    private AofManifest NewGeneration()
+    {
+        string dir = DirectoryPath;
+        Directory.CreateDirectory(dir);
+        long seq = (_manifest?.IncrSeq ?? 0) + 1;
+        var m = AofManifest.Create(Config["appendfilename"].Value, seq, _engine.Count);
+        foreach (var f in m.IncrFiles)
+        {
+            using var fs = new FileStream(Path.Combine(dir, f), FileMode.Create, FileAccess.Write);
+            fs.Flush(flushToDisk: true);
+        }
+        m.WriteAtomically(dir, ManifestName);
+        _manifest = m;
+        return m;
+    }
+
+    private void DeleteFiles(AofManifest old)
+    {
+        var keep = new HashSet<string>(_manifest!.IncrFiles);
+        if (_manifest.BaseFile is { } b) keep.Add(b);
+        foreach (var f in old.IncrFiles.Append(old.BaseFile))
+        {
+            if (f is null || keep.Contains(f)) continue;
+            try
+            {
+                File.Delete(Path.Combine(DirectoryPath, f));
+            }
+            catch (IOException ex)
+            {
+                _warning($"Could not delete the old AOF file {f}: {ex.Message}");
+            }
+        }
+    }
+
+    private ShardAppendLog[] OpenLogs(AofManifest m)
+    {
+        var logs = new ShardAppendLog[m.Shards];
+        for (int i = 0; i < logs.Length; i++) logs[i] = new ShardAppendLog(this, i, Path.Combine(DirectoryPath, m.IncrFiles[i]));
+        return logs;
+    }
+
+    private void Install(ShardAppendLog[] logs)
+    {
+        Volatile.Write(ref _logs, logs);
+        for (int i = 0; i < logs.Length; i++) _engine.Shards[i].Log = logs[i];
+        _enabled = true;
+        _hooks.CommandLog = this;
+    }
+
+    // ---- ICommandLog ----
+
+    public bool RepliesWaitForDisk => FsyncMode == AppendFsync.Always;
+
+    public void Describe(CommandContext ctx, int replyStart, EffectLog into) => AofPropagation.Describe(ctx, replyStart, into);
+
+    public long Append(int shard, int dbIndex, EffectLog records) =>
+        Logs?[shard] is { } log ? log.Append(dbIndex, records.Written, records.Records) : 0;
+
+    public void Commit(LogUnit unit, long txId, long[] positions)
+    {
+        if (Logs is not { } logs) return;
+        ulong mask = unit.Shards & _engine.AllShardsMask;
+        int participants = System.Numerics.BitOperations.PopCount(mask);
+        bool atomicUnit = participants > 1 && txId != 0;
+        for (ulong m = mask; m != 0; m &= m - 1)
+        {
+            int s = System.Numerics.BitOperations.TrailingZeroCount(m);
+            if (logs[s] is not { } log) continue;
+            bool group = !atomicUnit && unit.CommandCount > 1;
+            if (atomicUnit)
+            {
+                log.ForgetDb();
+                log.Marker("TDB.TXBEGIN"u8, txId, participants);
+            }
+            else if (group) log.Marker("MULTI"u8);
+            for (int i = 0; i < unit.Count; i++) log.Append(unit.PartDb(i), unit.PartBytes(i), unit.PartRecords(i));
+            if (atomicUnit) log.Marker("TDB.TXEND"u8, txId);
+            else if (group) log.Marker("EXEC"u8);
+            positions[s] = log.Position;
+        }
+    }
+
+    public bool WaitUntilDurable(DurabilityWait wait) => _sync.Wait(wait);
+
+    internal void WriteSucceeded(ShardAppendLog log)
+    {
+        if (!_lastWriteOk)
+        {
+            _lastWriteOk = true;
+            _notice("AOF write error looks solved, Redis can write again.");
+        }
+        if (FsyncMode == AppendFsync.Always) _sync.Signal();
+    }
+
+    internal void WriteFailed(ShardAppendLog log, Exception ex)
+    {
+        _lastWriteOk = false;
+        long now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _lastWriteWarningMs) < 30_000) return;
+        Interlocked.Exchange(ref _lastWriteWarningMs, now);
+        _warning($"Error writing to the AOF file {Path.GetFileName(log.Path)}: {ex.Message}");
+    }
+
+    internal void SyncFailed(ShardAppendLog log, Exception ex)
+    {
+        _lastWriteOk = false;
+        _warning($"Can't fsync the AOF file {Path.GetFileName(log.Path)}: {ex.Message}");
+    }
+
+    // ---- IAofStatus ----
+
+    public bool Enabled => _enabled;
+    public bool RewriteInProgress => false;
+    public bool RewriteScheduled => false;
+    public long LastRewriteTimeSec => -1;
+    public long CurrentRewriteTimeSec => -1;
+    public bool LastBgRewriteOk => true;
+    public long Rewrites => 0;
+    public long RewritesConsecutiveFailures => 0;
+    public bool LastWriteOk => _lastWriteOk;
+
+    public long CurrentSize
+    {
+        get
+        {
+            long total = BaseSize;
+            if (Logs is { } logs)
+                foreach (var l in logs) total += l?.Written ?? 0;
+            return total;
+        }
+    }
+
+    public long BaseSize => _manifest?.BaseFile is { } b && File.Exists(Path.Combine(DirectoryPath, b)) ? new FileInfo(Path.Combine(DirectoryPath, b)).Length : 0;
+
+    public long BufferLength
+    {
+        get
+        {
+            long total = 0;
+            if (Logs is { } logs)
+                foreach (var l in logs) total += l?.Buffered ?? 0;
+            return total;
+        }
+    }
+
+    /// <summary>At shutdown, after the shards stopped: writes and fsyncs what is left, closes the files.</summary>
+    public void Dispose()
+    {
+        var logs = Logs;
+        if (logs is not null)
+        {
+            foreach (var log in logs) log?.Flush();
+            _sync.SyncAll();
+        }
+        _sync.Dispose();
+        if (logs is not null)
+            foreach (var log in logs) log?.Dispose();
+    }
+}
