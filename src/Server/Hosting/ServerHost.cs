@@ -206,8 +206,6 @@ public sealed class ServerHost : IDisposable
         catch (Exception ex) when (ex is AofLoadException or IOException or UnauthorizedAccessException)
         {
             Log.Warning(ex.Message);
-            Aof.Dispose();
-            Engine.Dispose();
             return false;
         }
     }
