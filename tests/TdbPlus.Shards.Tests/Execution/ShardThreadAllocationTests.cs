@@ -37,6 +37,33 @@ public sealed class ShardThreadAllocationTests
         Assert.True(allocated / Commands == 0, $"{command} with {shards} shards allocated {allocated} bytes over {Commands} commands");
     }
 
+    /// <summary>With appendonly yes, logging a write appends into the shard's buffer: still nothing allocated per command.</summary>
+    [Theory]
+    [InlineData("SET", 1, "everysec")]
+    [InlineData("INCR", 1, "everysec")]
+    [InlineData("SET", 2, "everysec")]
+    [InlineData("MSET", 2, "everysec")]
+    [InlineData("SET", 1, "always")]
+    [InlineData("SET", 2, "always")]
+    public async Task LoggedWritesAllocateNothingOnTheShardThread(string command, int shards, string fsync)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "tdbplus-alloc-aof-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var driver = new ShardThreadDriver(shards, dir, fsync);
+            byte[] requests = Encoding.ASCII.GetBytes(BuildRequests(command));
+            int batches = fsync == "always" ? 500 : Commands / Depth;
+            long allocated = await driver.MeasureOnHomeThread(
+                d => { for (int warm = 0; warm < 500; warm++) d.RunBatch(requests); },
+                d => { for (int i = 0; i < batches; i++) d.RunBatch(requests); });
+            Assert.True(allocated / (batches * Depth) == 0, $"{command} with {shards} shards ({fsync}) allocated {allocated} bytes over {batches * Depth} commands");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static string BuildRequests(string command)
     {
         var sb = new StringBuilder();

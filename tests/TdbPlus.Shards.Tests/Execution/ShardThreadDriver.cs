@@ -17,15 +17,40 @@ internal sealed class ShardThreadDriver : IDisposable
     private readonly RespParser _parser = new();
     private readonly CommandBatch _batch = new();
 
-    public ShardThreadDriver(int shards)
+    /// <param name="aofDir">With a directory: appendonly yes there, with <paramref name="appendFsync"/>.</param>
+    public ShardThreadDriver(int shards, string? aofDir = null, string appendFsync = "everysec")
     {
         var config = new ServerConfig();
         config["shards"].TrySet(shards.ToString(), out _);
         Engine = new ShardSet(config);
-        Engine.Start();
         var table = new CommandTable();
         table.AddRange(CoreFamilies.Commands());
-        Executor = new BatchExecutor(Engine, table, new ClientSession(), Output, Engine.Shards[0]);
+        ExecutionHooks? hooks = null;
+        if (aofDir is not null)
+        {
+            config["dir"].TrySet(aofDir, out _);
+            config["appendonly"].TrySet("yes", out _);
+            config["appendfsync"].TrySet(appendFsync, out _);
+            hooks = new ExecutionHooks(new SilentObserver());
+            Aof = new TdbPlus.Shards.Persistence.Aof.AppendOnlyLog(Engine, hooks, _ => { }, _ => { });
+            Aof.Start();
+        }
+        Engine.Start();
+        Executor = new BatchExecutor(Engine, table, new ClientSession(), Output, Engine.Shards[0]) { Hooks = hooks };
+    }
+
+    /// <summary>The append-only log when the driver was given a directory.</summary>
+    public TdbPlus.Shards.Persistence.Aof.AppendOnlyLog? Aof { get; }
+
+    private sealed class SilentObserver : ICommandObserver
+    {
+        public void CommandExecuted(CommandContext ctx, long microseconds)
+        {
+        }
+
+        public void ErrorReplied(ReadOnlySpan<byte> line)
+        {
+        }
     }
 
     public ShardSet Engine { get; }
@@ -71,14 +96,18 @@ internal sealed class ShardThreadDriver : IDisposable
         }
         Executor.Begin(_batch);
         var spin = new SpinWait();
+        var home = Executor.Home!;
         while (!Executor.Continue())
         {
             while (!Executor.CanContinue)
             {
-                Executor.Home!.RunQueuedWork();
+                // What the shard loop does between iterations: write the log, serve the queue.
+                home.Log?.Flush();
+                home.RunQueuedWork();
                 spin.SpinOnce(-1);
             }
         }
+        home.Log?.Flush();
         if (check)
         {
             string replies = Encoding.Latin1.GetString(Output.Written);
@@ -95,7 +124,11 @@ internal sealed class ShardThreadDriver : IDisposable
         foreach (var arg in args) sb.Append('$').Append(arg.Length).Append("\r\n").Append(arg).Append("\r\n");
     }
 
-    public void Dispose() => Engine.Dispose();
+    public void Dispose()
+    {
+        Engine.Dispose();
+        Aof?.Dispose();
+    }
 
     private sealed class ActionWork(Action action) : IShardWork
     {
