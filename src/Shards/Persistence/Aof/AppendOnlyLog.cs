@@ -225,7 +225,7 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
         var old = _manifest;
         Install(OpenLogs(NewGeneration()));
         if (old is not null) DeleteFiles(old);
-        _notice("Background append only file rewriting started");
+        _notice($"Append only file enabled: {_manifest!.IncrFiles.Count} new shard logs, generation {_manifest.IncrSeq}");
     }
 
     private void TurnOff()
