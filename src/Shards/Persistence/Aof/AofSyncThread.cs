@@ -3,9 +3,8 @@ using TdbPlus.Shards.Execution;
 namespace TdbPlus.Shards.Persistence.Aof;
 
 /// <summary>
-/// The thread that fsyncs the shards' logs (appendfsync always: as soon as something was written, so one
-/// fsync covers every command written meanwhile; everysec: once a second) and then releases the connections
-/// whose batches are now durable.
+/// The thread that fsyncs the shards' logs once a second (everysec; under always each shard fsyncs its own
+/// log right after writing it) and the list of connections waiting for their records to be durable.
 /// </summary>
 internal sealed class AofSyncThread : IDisposable
 {
@@ -36,7 +35,8 @@ internal sealed class AofSyncThread : IDisposable
             if (Durable(wait)) return false;
             _waits.Add(wait);
         }
-        _signal.Set();
+        // Under always the shards sync their own logs after writing them; otherwise sync now for this waiter.
+        if (_owner.FsyncMode != AppendFsync.Always) _signal.Set();
         return true;
     }
 
@@ -63,7 +63,8 @@ internal sealed class AofSyncThread : IDisposable
             _signal.WaitOne(timeout);
             if (_stopping) break;
             mode = _owner.FsyncMode;
-            bool due = mode == AppendFsync.Always || (mode == AppendFsync.EverySec && Environment.TickCount64 - _lastSyncMs >= 1000);
+            // Under always this is only the safety net (a shard that wrote and then failed to sync).
+            bool due = mode != AppendFsync.No && Environment.TickCount64 - _lastSyncMs >= 1000;
             if (due) SyncAll();
             Release(all: false);
         }

@@ -334,7 +334,19 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
             _lastWriteOk = true;
             _notice("AOF write error looks solved, Redis can write again.");
         }
-        if (FsyncMode == AppendFsync.Always) _sync.Signal();
+        if (FsyncMode != AppendFsync.Always) return;
+        // As Redis's beforeSleep under always: fsync right after the write, on the shard's own thread, so one
+        // fsync covers every command of the iteration and the replies waiting on it go out with no hand-off.
+        try
+        {
+            log.Sync();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            SyncFailed(log, ex);
+            return;
+        }
+        _sync.Release(all: false);
     }
 
     internal void WriteFailed(ShardAppendLog log, Exception ex)

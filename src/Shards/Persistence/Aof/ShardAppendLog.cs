@@ -106,13 +106,17 @@ public sealed class ShardAppendLog : IShardLog, IDisposable
         _owner.WriteSucceeded(this);
     }
 
-    /// <summary>fsync of what was written; sync thread only. True when it synced something.</summary>
+    /// <summary>fsync of what was written (sync thread, or the shard's own thread under always). True when it synced something.</summary>
     internal bool Sync()
     {
         long w = Written;
-        if (w <= _synced) return false;
+        if (w <= Synced) return false;
         FileSync.Data(_handle, _syncStream);
-        Volatile.Write(ref _synced, w);
+        // The shard thread (always) and the sync thread may both sync: the mark only moves forward.
+        long seen;
+        while (w > (seen = Volatile.Read(ref _synced)) && Interlocked.CompareExchange(ref _synced, w, seen) != seen)
+        {
+        }
         return true;
     }
 
