@@ -35,7 +35,8 @@ public sealed class ServerConfig
         Add(new("protected-mode", ConfigKind.Bool, "yes", true));
         Add(new("save", ConfigKind.String, "3600 1 300 100 60 10000", true));
         Add(new("appendonly", ConfigKind.Bool, "no", true));
-        Add(new("appendfsync", ConfigKind.Enum, "everysec", true, enumValues: ["always", "everysec", "no"]));
+        // Redis lists the choices in this order in its error text.
+        Add(new("appendfsync", ConfigKind.Enum, "everysec", true, enumValues: ["everysec", "always", "no"]));
         Add(new("appendfilename", ConfigKind.String, "appendonly.aof", false));
         Add(new("appenddirname", ConfigKind.String, "appendonlydir", false));
         Add(new("aof-load-truncated", ConfigKind.Bool, "yes", true));
