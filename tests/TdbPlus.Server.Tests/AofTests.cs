@@ -16,13 +16,19 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
     private static ServerProcess Start(string dir, params string[] extra) =>
         new(["--dir", dir, "--appendonly", "yes", .. extra]);
 
+    // A list on another shard (of 3) than "bsrc": BLMOVE is served in two halves.
+    private static readonly string MoveDestination = Enumerable.Range(0, 100).Select(i => "bdst" + i)
+        .First(k => KeyHash.ShardOf(System.Text.Encoding.UTF8.GetBytes(k), 3) != KeyHash.ShardOf("bsrc"u8, 3));
+
     private static readonly string[][] EveryTypeReads =
     [
         ["GET", "s"], ["PTTL", "volatile"], ["HGETALL", "h"], ["LRANGE", "l", "0", "-1"], ["SMEMBERS", "set"],
         ["ZRANGE", "z", "0", "-1", "WITHSCORES"], ["XRANGE", "x", "-", "+"], ["XINFO", "GROUPS", "x"],
         ["XPENDING", "x", "g"], ["GET", "f"], ["HGET", "h", "fl"], ["PFCOUNT", "hll"], ["GETRANGE", "bits", "0", "-1"],
-        ["SCARD", "popped"], ["LRANGE", "dst", "0", "-1"], ["FUNCTION", "LIST"], ["DBSIZE"],
+        ["SCARD", "popped"], ["LRANGE", "dst", "0", "-1"], ["FUNCTION", "LIST"], ["LRANGE", MoveDestination, "0", "-1"],
+        ["EXISTS", "bsrc"], ["DBSIZE"],
     ];
+
 
     [Theory]
     [InlineData("epoll")]
@@ -59,6 +65,16 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
                 c.Call("SELECT", "5");
                 c.Call("SET", "in5", "five");
                 c.Call("SELECT", "0");
+                // Blocked clients served later: logged as the pops (and the push on another shard) they became.
+                using (var blocked = new RawClient(server.Port))
+                {
+                    blocked.Send("BLMOVE", "bsrc", MoveDestination, "LEFT", "RIGHT", "0");
+                    Thread.Sleep(100);
+                    c.Call("RPUSH", "bsrc", "e1", "e2");
+                    Assert.Equal("$2\r\ne1\r\n", blocked.ReadFrame());
+                    blocked.Send("BLPOP", "nothing", "bsrc", "0");
+                    Assert.Equal("*2\r\n$4\r\nbsrc\r\n$2\r\ne2\r\n", blocked.ReadFrame());
+                }
                 foreach (var read in EveryTypeReads) before.Add(Normalize(read, c.Call(read)));
                 Assert.Equal("$2\r\nfv\r\n", c.Call("GET", "fk"));
             }

@@ -216,6 +216,18 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
         if (watches.Any) watches.Touch(dbIndex, key);
     }
 
+    /// <summary>
+    /// A change Redis makes without a keyspace event or a WATCH invalidation (consumer-group bookkeeping of
+    /// XREADGROUP, XACK, XCLAIM): counted as a change (server.dirty) so that it is logged.
+    /// </summary>
+    public void Dirtied(ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key);
+        shard.Store.Dirty++;
+        Dirty++;
+        DirtyShards |= 1UL << shard.Id;
+    }
+
     /// <summary><see cref="Notify(NotifyClass, string, ReadOnlySpan{byte})"/> for a key in another database (MOVE, COPY DB).</summary>
     public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbIndex)
     {

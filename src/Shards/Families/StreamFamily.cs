@@ -175,6 +175,7 @@ public static partial class StreamFamily
         if (g.FindConsumer(name) is { } found) return found;
         var created = g.CreateConsumer(name, ctx.Now)!;
         if (notify) NotifyStream(ctx, "xgroup-createconsumer", keyArg);
+        PropagateConsumer(ctx, ctx.Arg(keyArg), g, name);
         return created;
     }
 

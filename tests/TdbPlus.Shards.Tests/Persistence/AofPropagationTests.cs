@@ -120,6 +120,30 @@ public sealed class AofPropagationTests : IDisposable
     }
 
     [Fact]
+    public void ConsumerGroupReadsAndClaimsAreLoggedAsIdempotentClaims()
+    {
+        using (var h = new AofHarness(_dir, 1))
+        {
+            h.Run("XADD", "x", "1-1", "f", "v");
+            h.Run("XGROUP", "CREATE", "x", "g", "0");
+            h.Run("XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "x", ">");
+            h.Run("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "x", ">");
+            h.Run("XCLAIM", "x", "g", "c2", "0", "1-1", "TIME", "1000");
+            h.Run("XACK", "x", "g", "1-1");
+            h.Run("XACK", "x", "g", "1-1");
+        }
+        var log = AofHarness.Commands(_dir, 0);
+        Assert.Equal("XGROUP CREATECONSUMER x g c1", log[3]);
+        AssertAbsolute(log[4], "XCLAIM x g c1 0 1-1 TIME ", Now);
+        Assert.EndsWith(" RETRYCOUNT 1 FORCE JUSTID LASTID 1-1", log[4]);
+        Assert.Equal("XGROUP SETID x g 1-1 ENTRIESREAD 1", log[5]);
+        Assert.Equal("XGROUP CREATECONSUMER x g c2", log[6]);
+        Assert.Equal("XCLAIM x g c2 0 1-1 TIME 1000 RETRYCOUNT 2 FORCE JUSTID LASTID 1-1", log[7]);
+        Assert.Equal("XACK x g 1-1", log[8]);
+        Assert.Equal(9, log.Count); // the empty read and the second XACK changed nothing
+    }
+
+    [Fact]
     public void NothingIsLoggedWhileAppendOnlyIsOff()
     {
         using (var h = new AofHarness(_dir, 1, appendOnly: false)) h.Run("SET", "k", "v");

@@ -210,7 +210,11 @@ public static partial class StreamFamily
         {
             if (g.Acknowledge(id)) acked++;
         }
-        if (acked != 0) ctx.Db(ctx.Arg(1)).ObjectResized(before, s);
+        if (acked != 0)
+        {
+            ctx.Db(ctx.Arg(1)).ObjectResized(before, s);
+            ctx.Dirtied(ctx.Arg(1));
+        }
         ctx.Reply.Integer(acked);
     }
 
@@ -389,7 +393,8 @@ public static partial class StreamFamily
                 return;
             }
         }
-        if (lastId > g.LastId) g.LastId = lastId;
+        bool lastIdMoved = lastId > g.LastId;
+        if (lastIdMoved) g.LastId = lastId;
         if (deliveryTime != -1)
         {
             if (deliveryTime < 0 || deliveryTime > now) deliveryTime = now;
@@ -407,7 +412,12 @@ public static partial class StreamFamily
             ref var nack = ref g.Pending.Find(id, out bool pending);
             if (!s.Exists(id))
             {
-                if (pending) g.Acknowledge(id);
+                if (pending)
+                {
+                    // Logged as the XCLAIM that drops it on replay too (a deleted entry leaves the pending list).
+                    PropagateClaim(ctx, ctx.Arg(1), g, nack.Owner?.Name ?? ctx.Arg(3), id, nack.DeliveryTime, nack.DeliveryCount);
+                    g.Acknowledge(id);
+                }
                 continue;
             }
             if (force && !pending)
@@ -428,12 +438,14 @@ public static partial class StreamFamily
             nack.DeliveryTime = deliveryTime;
             if (retryCount >= 0) nack.DeliveryCount = retryCount;
             else if (!justId) nack.DeliveryCount++;
+            PropagateClaim(ctx, ctx.Arg(1), g, consumer.Name, id, nack.DeliveryTime, nack.DeliveryCount);
             if (justId) id.WriteBulk(w);
             else WriteEntry(w, s, id);
             n++;
         }
         w.EndDeferredArray(at, n);
         ctx.Db(ctx.Arg(1)).ObjectResized(before, s);
+        if (lastIdMoved) PropagateGroupId(ctx, ctx.Arg(1), g);
     }
 
     private static void XAutoClaim(CommandContext ctx)
@@ -498,6 +510,7 @@ public static partial class StreamFamily
             if (!key.TryIncrement(out from)) more2 = false;
             if (!s.Exists(id))
             {
+                PropagateClaim(ctx, ctx.Arg(1), g, nack.Owner?.Name ?? ctx.Arg(3), id, nack.DeliveryTime, nack.DeliveryCount);
                 g.Acknowledge(id);
                 (deletedIds ??= []).Add(id);
                 count--;
@@ -519,6 +532,7 @@ public static partial class StreamFamily
             }
             nack.DeliveryTime = now;
             if (!justId) nack.DeliveryCount++;
+            PropagateClaim(ctx, ctx.Arg(1), g, consumer.Name, id, nack.DeliveryTime, nack.DeliveryCount);
             if (justId) id.WriteBulk(w);
             else WriteEntry(w, s, id);
             n++;

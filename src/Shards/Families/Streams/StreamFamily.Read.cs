@@ -259,7 +259,7 @@ public static partial class StreamFamily
             else
             {
                 long before = s.MemoryBytes;
-                DeliverNew(ctx, s, g, consumer!, start, count, noAck);
+                DeliverNew(ctx, streamsArg + k, s, g, consumer!, start, count, noAck);
                 ctx.Db(ctx.Arg(streamsArg + k)).ObjectResized(before, s);
             }
         }
@@ -301,7 +301,7 @@ public static partial class StreamFamily
     /// group advances, and unless NOACK each entry goes to the group's and the consumer's pending lists
     /// (taken over from another consumer when it was pending there).
     /// </summary>
-    private static void DeliverNew(CommandContext ctx, StreamObject s, ConsumerGroup g, Consumer consumer,
+    private static void DeliverNew(CommandContext ctx, int keyArg, StreamObject s, ConsumerGroup g, Consumer consumer,
         StreamId start, long count, bool noAck)
     {
         var w = ctx.Reply;
@@ -325,10 +325,12 @@ public static partial class StreamFamily
                 }
                 else g.Pending.TryAdd(id, new PendingEntry { DeliveryTime = ctx.Now, DeliveryCount = 1, Owner = consumer });
                 consumer.Pending.TryAdd(id, default);
+                PropagateClaim(ctx, ctx.Arg(keyArg), g, consumer.Name, id, ctx.Now, 1);
             }
             n++;
         }
         cur.Dispose();
+        if (n > 0) PropagateGroupId(ctx, ctx.Arg(keyArg), g);
         w.EndDeferredArray(at, (int)n);
     }
 

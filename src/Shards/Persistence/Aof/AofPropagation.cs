@@ -40,7 +40,6 @@ public static class AofPropagation
             "ZMPOP" => MultiPop(ctx, reply, into, numKeysArg: 1, zset: true),
             "BZMPOP" => MultiPop(ctx, reply, into, numKeysArg: 2, zset: true),
             "XADD" => XAdd(ctx, reply, into),
-            "XREADGROUP" => WithoutBlock(ctx, into),
             "RESTORE" => Restore(ctx, into),
             _ => false,
         };
@@ -274,26 +273,6 @@ public static class AofPropagation
             else return i;
         }
         return -1;
-    }
-
-    /// <summary>XREADGROUP served after blocking: logged without BLOCK, so replay reads what it read.</summary>
-    private static bool WithoutBlock(CommandContext ctx, EffectLog into)
-    {
-        int block = -1;
-        for (int i = 1; i + 1 < ctx.ArgCount; i++)
-        {
-            if (ctx.ArgIs(i, "STREAMS"u8)) break;
-            if (ctx.ArgIs(i, "BLOCK"u8))
-            {
-                block = i;
-                break;
-            }
-        }
-        if (block < 0) return false;
-        into.Begin(ctx.ArgCount - 2);
-        for (int i = 0; i < ctx.ArgCount; i++)
-            if (i != block && i != block + 1) into.Arg(ctx.Arg(i));
-        return true;
     }
 
     /// <summary>RESTORE with a relative TTL as RESTORE ... ABSTTL with the absolute time.</summary>
