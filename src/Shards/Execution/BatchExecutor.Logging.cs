@@ -11,7 +11,9 @@ namespace TdbPlus.Shards.Execution;
 public sealed partial class BatchExecutor
 {
     private LogUnit? _unit;
-    private DurabilityWait? _durable;
+
+    // Made with the executor: the shards of one run fill in their own positions concurrently.
+    private readonly DurabilityWait _durable;
 
     /// <summary>Readies <paramref name="ctx"/>'s effect buffer when the log is on (else clears it): before the handler.</summary>
     private static void PrepareEffects(CommandContext ctx, ICommandLog? log)
@@ -54,7 +56,7 @@ public sealed partial class BatchExecutor
         effects.Trim(1024 * 1024);
     }
 
-    private DurabilityWait Durable => _durable ??= new DurabilityWait(_engine.Count, Resumed);
+    private DurabilityWait Durable => _durable;
 
     /// <summary>The hold (global transaction <paramref name="txId"/>) ends: log what was gathered under it.</summary>
     private void CommitUnit(long txId)
@@ -81,7 +83,8 @@ public sealed partial class BatchExecutor
     /// </summary>
     private bool AwaitDurability()
     {
-        if (_durable is not { Any: true } durable) return false;
+        var durable = _durable;
+        if (!durable.Any) return false;
         if (Hooks?.CommandLog is not { RepliesWaitForDisk: true } log)
         {
             durable.Clear();

@@ -57,6 +57,7 @@ public sealed partial class BatchExecutor
         _completion = new RunCompletion(Resumed);
         _resumeWork = new ResumeWork(this);
         _homeWork = new RunWork(this, _context, output);
+        _durable = new DurabilityWait(engine.Count, Resumed);
         // Thread-per-core: the home shard reached its own place in the hold's order and the others are
         // parked, so the command runs right here, on the home thread.
         _onHeldInline = hold =>
@@ -167,7 +168,7 @@ public sealed partial class BatchExecutor
                 break;
             case Suspension.Durable:
                 _suspension = Suspension.None;
-                _durable!.Clear();
+                _durable.Clear();
                 _batch = null;
                 return true;
         }
