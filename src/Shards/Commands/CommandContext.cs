@@ -186,11 +186,13 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
         if (events.Mask != 0) events.Emit(type, eventName, key, DbIndex, Session, Reply);
     }
 
-    // A key really changed: its WATCHers' next EXEC must fail (Redis's signalModifiedKey goes with every event).
+    // A key really changed: its WATCHers' next EXEC must fail (Redis's signalModifiedKey goes with every event),
+    // and it counts as a change for the save rules (server.dirty).
     private void TouchWatches(ReadOnlySpan<byte> key, int dbIndex)
     {
-        var watches = ShardOf(key).Store.Watches;
-        if (watches.Any) watches.Touch(dbIndex, key);
+        var store = ShardOf(key).Store;
+        store.Dirty++;
+        if (store.Watches.Any) store.Watches.Touch(dbIndex, key);
     }
 
     /// <summary><see cref="Notify(NotifyClass, string, ReadOnlySpan{byte})"/> for a key in another database (MOVE, COPY DB).</summary>
