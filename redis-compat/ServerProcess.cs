@@ -130,7 +130,8 @@ public sealed class ServerProcess : IDisposable
             host = "dotnet";
         }
 
-        return Start(name, port, host, [dll, "--port", port.ToString(), "--bind", "127.0.0.1"], null);
+        var dir = Directory.CreateTempSubdirectory("tdbplus-compat-").FullName;
+        return Start(name, port, host, [dll, "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", dir], dir);
     }
 
     private static ServerProcess Start(string name, int port, string exe, string[] args, string? tempDir)

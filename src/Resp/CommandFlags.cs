@@ -24,6 +24,7 @@ public enum CommandFlags : uint
     MovableKeys = 1 << 16,
     NoMandatoryKeys = 1 << 17,
     Random = 1 << 18,
+    NoAsyncLoading = 1 << 19,
 }
 
 /// <summary>ACL categories a command belongs to (COMMAND INFO and ACL CAT).</summary>

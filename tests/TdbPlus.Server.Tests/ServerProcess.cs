@@ -13,8 +13,14 @@ public sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly string? _tempDir;
 
     public ServerProcess(params string[] extraArgs)
+        : this(true, extraArgs)
+    {
+    }
+
+    private ServerProcess(bool waitReady, string[] extraArgs)
     {
         Port = FreePort();
         string dll = Path.Combine(AppContext.BaseDirectory, "tdbplus.dll");
@@ -30,6 +36,12 @@ public sealed class ServerProcess : IDisposable
         if (extraArgs.Length > 0 && !extraArgs[0].StartsWith("--", StringComparison.Ordinal)) args.Add(extraArgs[i++]);
         args.AddRange(["--port", Port.ToString(), "--bind", "127.0.0.1"]);
         args.AddRange(extraArgs.Skip(i));
+        // Each server gets its own data directory (dump.rdb, appendonlydir) unless the test names one.
+        if (!extraArgs.Contains("--dir"))
+        {
+            _tempDir = Directory.CreateTempSubdirectory("tdbplus-test-").FullName;
+            args.AddRange(["--dir", _tempDir]);
+        }
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
@@ -37,7 +49,22 @@ public sealed class ServerProcess : IDisposable
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        WaitReady();
+        if (waitReady) WaitReady();
+    }
+
+    /// <summary>Starts a server without waiting for PING to succeed (it may be loading its data).</summary>
+    public static ServerProcess StartWithoutWaiting(params string[] extraArgs) => new(false, extraArgs);
+
+    /// <summary>Waits until the server answers PING (after loading its data).</summary>
+    public void WaitUntilReady() => WaitReady();
+
+    public int Pid => _process.Id;
+
+    /// <summary>Sends a POSIX signal (TERM, INT, KILL...) to the server process.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", ["-" + name, _process.Id.ToString()]);
+        kill?.WaitForExit();
     }
 
     public int Port { get; }
@@ -74,7 +101,11 @@ public sealed class ServerProcess : IDisposable
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"server exited early ({_process.ExitCode}):\n{Output}");
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // drains the redirected output
+                throw new InvalidOperationException($"server exited early ({_process.ExitCode}):\n{Output}");
+            }
             try
             {
                 using var c = new RawClient(Port);
@@ -104,6 +135,16 @@ public sealed class ServerProcess : IDisposable
         {
         }
         _process.Dispose();
+        if (_tempDir is not null)
+        {
+            try
+            {
+                Directory.Delete(_tempDir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 }
 

@@ -294,24 +294,28 @@ public static class InfoSections
     private static void Persistence(StringBuilder sb, ServerHost host)
     {
         sb.Append("# Persistence\r\n");
-        Field(sb, "loading", 0);
+        var loading = host.Loading;
+        var snapshots = host.Snapshots;
+        var (processed, total) = snapshots.CurrentKeys;
+        long startTicks = snapshots.CurrentStartTicks;
+        Field(sb, "loading", loading.Active ? 1 : 0);
         Field(sb, "async_loading", 0);
         Field(sb, "current_cow_peak", 0);
         Field(sb, "current_cow_size", 0);
         Field(sb, "current_cow_size_age", 0);
-        Field(sb, "current_fork_perc", "0.00");
-        Field(sb, "current_save_keys_processed", 0);
-        Field(sb, "current_save_keys_total", 0);
-        Field(sb, "rdb_changes_since_last_save", 0);
-        Field(sb, "rdb_bgsave_in_progress", 0);
-        Field(sb, "rdb_last_save_time", host.LastSaveUnix);
-        Field(sb, "rdb_last_bgsave_status", "ok");
-        Field(sb, "rdb_last_bgsave_time_sec", -1);
-        Field(sb, "rdb_current_bgsave_time_sec", -1);
-        Field(sb, "rdb_saves", 0);
-        Field(sb, "rdb_last_cow_size", 0);
-        Field(sb, "rdb_last_load_keys_expired", 0);
-        Field(sb, "rdb_last_load_keys_loaded", 0);
+        Field(sb, "current_fork_perc", (total == 0 ? 0.0 : processed * 100.0 / total).ToString("0.00", CultureInfo.InvariantCulture));
+        Field(sb, "current_save_keys_processed", processed);
+        Field(sb, "current_save_keys_total", total);
+        Field(sb, "rdb_changes_since_last_save", snapshots.ChangesSinceLastSave);
+        Field(sb, "rdb_bgsave_in_progress", startTicks != 0 ? 1 : 0);
+        Field(sb, "rdb_last_save_time", snapshots.LastSaveUnix);
+        Field(sb, "rdb_last_bgsave_status", snapshots.LastBgsaveOk ? "ok" : "err");
+        Field(sb, "rdb_last_bgsave_time_sec", snapshots.LastBgsaveSeconds);
+        Field(sb, "rdb_current_bgsave_time_sec", startTicks != 0 ? (long)System.Diagnostics.Stopwatch.GetElapsedTime(startTicks).TotalSeconds : -1);
+        Field(sb, "rdb_saves", snapshots.Saves);
+        Field(sb, "rdb_last_cow_size", snapshots.LastPeakBytes);
+        Field(sb, "rdb_last_load_keys_expired", loading.LastKeysExpired);
+        Field(sb, "rdb_last_load_keys_loaded", loading.LastKeysLoaded);
         IAofStatus aof = host.Aof;
         Field(sb, "aof_enabled", aof.Enabled ? 1 : 0);
         Field(sb, "aof_rewrite_in_progress", aof.RewriteInProgress ? 1 : 0);
@@ -325,13 +329,24 @@ public static class InfoSections
         Field(sb, "aof_last_cow_size", 0);
         Field(sb, "module_fork_in_progress", 0);
         Field(sb, "module_fork_last_cow_size", 0);
-        if (!aof.Enabled) return;
-        Field(sb, "aof_current_size", aof.CurrentSize);
-        Field(sb, "aof_base_size", aof.BaseSize);
-        Field(sb, "aof_pending_rewrite", 0);
-        Field(sb, "aof_buffer_length", aof.BufferLength);
-        Field(sb, "aof_pending_bio_fsync", 0);
-        Field(sb, "aof_delayed_fsync", 0);
+        if (aof.Enabled)
+        {
+            Field(sb, "aof_current_size", aof.CurrentSize);
+            Field(sb, "aof_base_size", aof.BaseSize);
+            Field(sb, "aof_pending_rewrite", 0);
+            Field(sb, "aof_buffer_length", aof.BufferLength);
+            Field(sb, "aof_pending_bio_fsync", 0);
+            Field(sb, "aof_delayed_fsync", 0);
+        }
+        if (loading.Active)
+        {
+            Field(sb, "loading_start_time", loading.StartUnix);
+            Field(sb, "loading_total_bytes", loading.TotalBytes);
+            Field(sb, "loading_rdb_used_mem", 0);
+            Field(sb, "loading_loaded_bytes", loading.LoadedBytes);
+            Field(sb, "loading_loaded_perc", loading.Percent.ToString("0.00", CultureInfo.InvariantCulture));
+            Field(sb, "loading_eta_seconds", loading.EtaSeconds);
+        }
     }
 
     /// <summary>Sums of the shard-owned counters (read without parking the shards: INFO is a snapshot).</summary>

@@ -6,7 +6,7 @@ using TdbPlus.Shards.Storage;
 
 namespace TdbPlus.Server.Families;
 
-/// <summary>Server commands: TIME, LASTSAVE, MEMORY, SLOWLOG, MONITOR, SHUTDOWN.</summary>
+/// <summary>Server commands: TIME, MEMORY, SLOWLOG, MONITOR, SHUTDOWN.</summary>
 public static class ServerFamily
 {
     private const CommandFlags Admin = HostAccess.AdminFlags;
@@ -17,9 +17,6 @@ public static class ServerFamily
     [
         Declare.Local("TIME", 1, LoadingStale | CommandFlags.Fast | CommandFlags.Random, AclCategories.Fast, Time,
             "Returns the server time.", "2.6.0", "server"),
-        Declare.Local("LASTSAVE", 1, LoadingStale | CommandFlags.Fast | CommandFlags.Random,
-            AclCategories.Admin | AclCategories.Fast | AclCategories.Dangerous, LastSave,
-            "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", "server"),
         Declare.Local("MONITOR", 1, Admin, AdminCats, Monitor, "Listens for all requests received by the server in real-time.", "1.0.0", "server"),
         Declare.Local("SHUTDOWN", -1, Admin | CommandFlags.NoMulti | CommandFlags.AllowBusy, AdminCats, Shutdown,
             "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", "server"),
@@ -50,7 +47,6 @@ public static class ServerFamily
         ctx.Reply.BulkInteger(us % 1_000_000);
     }
 
-    private static void LastSave(CommandContext ctx) => ctx.Reply.Integer(ctx.Host().LastSaveUnix);
 
     private static void Monitor(CommandContext ctx)
     {
@@ -87,8 +83,9 @@ public static class ServerFamily
             return;
         }
         var host = ctx.Host();
-        host.Log.Warning("User requested shutdown...");
-        // Nothing to persist yet: stop at once. Like Redis, the client gets no reply; its connection closes.
+        // The final save (unless NOSAVE) happens once clients are gone. Like Redis, the client gets no reply.
+        if (save) host.SaveOnExit = true;
+        else if (nosave) host.SaveOnExit = false;
         ctx.Session.CloseAfterReply = true;
         host.RequestStop(0);
     }

@@ -17,6 +17,7 @@ public static class CommandRegistry
         table.AddRange(CommandFamily.Commands());
         table.AddRange(ServerFamily.Commands());
         table.AddRange(DebugFamily.Commands());
+        table.AddRange(PersistenceFamily.Commands());
         table.AddRange(PubSubFamily.Commands());
     }
 }

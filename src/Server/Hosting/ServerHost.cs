@@ -6,7 +6,9 @@ using TdbPlus.Shards.Config;
 using TdbPlus.Shards.Engine;
 using TdbPlus.Server.Transport;
 using TdbPlus.Shards.Execution;
+using TdbPlus.Shards.Persistence;
 using TdbPlus.Shards.Persistence.Aof;
+using TdbPlus.Shards.Persistence.Snapshot;
 
 namespace TdbPlus.Server.Hosting;
 
@@ -52,6 +54,11 @@ public sealed class ServerHost : IDisposable
             if (clamped != d.NumericValue) d.TrySet(clamped.ToString(System.Globalization.CultureInfo.InvariantCulture), out _);
         };
         Aof = new AppendOnlyLog(Engine, Hooks, m => Log.Notice(m), m => Log.Warning(m));
+        Snapshots = new SnapshotService(Engine, config, m => Log.Notice(m), m => Log.Warning(m))
+        {
+            ServerVersion = Families.InfoSections.RedisVersion,
+            UsedMemory = () => Engine.UsedBytes,
+        };
         RunId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
         ReplId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
     }
@@ -112,8 +119,11 @@ public sealed class ServerHost : IDisposable
     public bool Stopping { get; private set; }
     public int ExitCode { get; private set; }
 
-    /// <summary>Unix seconds of the last successful save (LASTSAVE); the start time until one happens.</summary>
-    public long LastSaveUnix { get; set; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    /// <summary>RDB snapshots: BGSAVE, SAVE, the save rules, LASTSAVE.</summary>
+    public SnapshotService Snapshots { get; }
+
+    /// <summary>The dataset load in progress (INFO loading fields).</summary>
+    public LoadProgress Loading { get; } = new();
 
     /// <summary>Ports actually bound, in bind order (useful with --port 0).</summary>
     public IReadOnlyList<int> BoundPorts => _listeners.Select(l => l.EndPoint.Port).ToList();
@@ -124,8 +134,80 @@ public sealed class ServerHost : IDisposable
         if (!Start()) return 1;
         _stopped.Wait();
         Shutdown();
+        if (SaveOnExit ?? Config["save"].Value.Length > 0) SaveBeforeExit();
         return ExitCode;
     }
+
+    /// <summary>SHUTDOWN SAVE (true) or NOSAVE (false); null: save when save rules are configured, as Redis.</summary>
+    public bool? SaveOnExit { get; set; }
+
+    private void SaveBeforeExit()
+    {
+        Log.Notice("Saving the final RDB snapshot before exiting.");
+        try
+        {
+            if (Snapshots.InProgress) Log.Warning("There is a child saving an .rdb. Killing it!");
+            while (Snapshots.InProgress) Thread.Sleep(10);
+            if (!Snapshots.StartAsync(Snapshots.DumpPath).GetAwaiter().GetResult())
+            {
+                Log.Warning("Error trying to save the DB, can't exit.");
+                ExitCode = 1;
+            }
+        }
+        catch (InvalidOperationException ex)
+        {
+            Log.Warning($"Error trying to save the DB: {ex.Message}");
+            ExitCode = 1;
+        }
+    }
+
+    /// <summary>
+    /// Loads the data on disk with every shard parked for it: the append-only log when its manifest exists
+    /// (whatever appendonly says), else dump.rdb; then starts logging when appendonly is yes. Clients connect
+    /// meanwhile and get LOADING (INFO and the other loading-flagged commands work). Data that cannot be loaded
+    /// stops the server, never an empty start.
+    /// </summary>
+    private void LoadDataAtStartup()
+    {
+        string path = Snapshots.DumpPath;
+        Aof.LoadBase = basePath => RdbFileLoader.Load(basePath, Engine, Loading, m => Log.Notice(m));
+        Engine.Loading = true;
+        using var done = new ManualResetEventSlim();
+        Engine.Schedule(Engine.AllShardsMask, null, hold => Task.Run(() =>
+        {
+            try
+            {
+                if (!Aof.Load(Commands, Loading) && File.Exists(path)) RdbFileLoader.Load(path, Engine, Loading, m => Log.Notice(m));
+                Aof.Start();
+            }
+            catch (AofLoadException ex)
+            {
+                Log.Warning(ex.Message);
+                StopForLoadFailure();
+            }
+            catch (Exception ex) when (ex is Shards.Persistence.Rdb.RdbFormatException or IOException or UnauthorizedAccessException)
+            {
+                Log.Warning($"Fatal error loading the DB ({path}): {ex.Message}. Exiting.");
+                StopForLoadFailure();
+            }
+            finally
+            {
+                Engine.Loading = false;
+                hold.Release();
+                done.Set();
+            }
+        }));
+        done.Wait();
+    }
+
+    private void StopForLoadFailure()
+    {
+        RequestStop(1);
+        LoadFailed = true;
+    }
+
+    /// <summary>True when the data on disk could not be loaded: the server stops instead of starting empty.</summary>
+    public bool LoadFailed { get; private set; }
 
     private EpollPoller[]? _pollers;
     private int _nextShard = -1;
@@ -145,7 +227,6 @@ public sealed class ServerHost : IDisposable
             }
         }
         Log.Notice($"TDB+ starting, pid={Environment.ProcessId}, shards={Engine.Count}, databases={Config.Databases}, transport={Transport}");
-        if (!LoadData()) return false;
         Engine.Start();
         StartupMemory = UsedMemory();
         try
@@ -182,32 +263,10 @@ public sealed class ServerHost : IDisposable
                 RequestStop(0);
             }));
         }
+        LoadDataAtStartup();
+        if (LoadFailed) return true;
         Log.Notice($"Ready to accept connections tcp on port {string.Join(",", BoundPorts)}");
         return true;
-    }
-
-    /// <summary>
-    /// Loads the persisted data before the shards run and before any client connects: the append-only log when
-    /// its manifest exists (whatever appendonly says), then starts logging if appendonly is yes. False when the
-    /// data cannot be loaded (the server must not start empty over it).
-    /// </summary>
-    private bool LoadData()
-    {
-        try
-        {
-            if (!Aof.Load(Commands))
-            {
-                // No append-only log: the snapshot (dbfilename in dir) is the data; RdbFileLoader.Load from the
-                // snapshot work is called here.
-            }
-            Aof.Start();
-            return true;
-        }
-        catch (Exception ex) when (ex is AofLoadException or IOException or UnauthorizedAccessException)
-        {
-            Log.Warning(ex.Message);
-            return false;
-        }
     }
 
     private static IPAddress ParseAddress(string text) => text switch
@@ -243,7 +302,7 @@ public sealed class ServerHost : IDisposable
         }
         // Thread-per-core: the connection lives on one shard thread, chosen round robin.
         int shard = (int)((uint)Interlocked.Increment(ref _nextShard) % (uint)Engine.Count);
-        Engine.Shards[shard].Post(new StartConnection(this, socket, _pollers[shard]));
+        Engine.Shards[shard].PostConnection(new StartConnection(this, socket, _pollers[shard]));
     }
 
     /// <summary>Starts a connection on the shard thread that will own it.</summary>

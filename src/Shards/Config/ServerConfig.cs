@@ -33,7 +33,13 @@ public sealed class ServerConfig
         Add(new("logfile", ConfigKind.String, "", false));
         Add(new("daemonize", ConfigKind.Bool, "no", false));
         Add(new("protected-mode", ConfigKind.Bool, "yes", true));
-        Add(new("save", ConfigKind.String, "3600 1 300 100 60 10000", true));
+        Add(new("save", ConfigKind.String, "3600 1 300 100 60 10000", true, parser: SaveRules.Parse));
+        Add(new("rdbcompression", ConfigKind.Bool, "yes", true));
+        Add(new("rdbchecksum", ConfigKind.Bool, "yes", true));
+        Add(new("stop-writes-on-bgsave-error", ConfigKind.Bool, "yes", true));
+        // Redis's testing knobs: microseconds spent per key saved / loaded, to make snapshots and loads observable.
+        Add(new("rdb-key-save-delay", ConfigKind.Integer, "0", true, int.MinValue, int.MaxValue));
+        Add(new("key-load-delay", ConfigKind.Integer, "0", true, int.MinValue, int.MaxValue));
         Add(new("appendonly", ConfigKind.Bool, "no", true));
         // Redis lists the choices in this order in its error text.
         Add(new("appendfsync", ConfigKind.Enum, "everysec", true, enumValues: ["everysec", "always", "no"]));

@@ -10,6 +10,7 @@ namespace TdbPlus.Shards.Engine;
 public sealed class Shard : IDisposable
 {
     private readonly ConcurrentQueue<IShardWork> _inbox = new();
+    private readonly ConcurrentQueue<IShardWork> _connections = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly Thread _thread;
     private readonly ShardSet _owner;
@@ -67,15 +68,58 @@ public sealed class Shard : IDisposable
     /// <summary>This shard's append-only log while appendonly is on, else null.</summary>
     public IShardLog? Log { get; set; }
 
+    /// <summary>Work done in slices between messages (a snapshot in progress), or null; set on this thread or while parked.</summary>
+    public IShardBackgroundTask? Background { get; set; }
+
     /// <summary>The transport whose I/O this shard's thread runs, if any; set before <see cref="ShardSet.Start"/>.</summary>
     public IShardPoller? Poller { get; set; }
 
     internal void Start() => _thread.Start();
 
-    /// <summary>Parked by a hold while a script is busy: handle this thread's socket I/O (the commands get BUSY).</summary>
+    /// <summary>
+    /// Parked by a hold while a script is busy or the dataset loads: handle this thread's socket I/O (commands get
+    /// BUSY or LOADING; INFO and the like run).
+    /// </summary>
     internal void ServeWhileParked()
     {
-        if (_owner.BusyReply is not null && IsCurrentThread) Poller?.Poll(0);
+        if ((_owner.BusyReply is not null || _owner.Loading) && IsCurrentThread)
+        {
+            RunConnectionStarts();
+            Poller?.Poll(0);
+        }
+    }
+
+    /// <summary>
+    /// Queues the start of a new connection on this shard. Kept apart from other work so that a shard parked by a
+    /// long hold (a busy script, the dataset loading) still takes new clients, who then get BUSY or LOADING.
+    /// </summary>
+    public void PostConnection(IShardWork start)
+    {
+        _connections.Enqueue(start);
+        Post(NoWork.Instance);
+    }
+
+    private void RunConnectionStarts()
+    {
+        while (_connections.TryDequeue(out var start))
+        {
+            try
+            {
+                start.Execute(this);
+            }
+            catch (Exception ex)
+            {
+                _owner.ReportFault(this, ex);
+            }
+        }
+    }
+
+    /// <summary>A message that only wakes the shard (its connection queue has something).</summary>
+    private sealed class NoWork : IShardWork
+    {
+        public static readonly NoWork Instance = new();
+
+        public void Execute(Shard shard) => shard.RunConnectionStarts();
     }
 
     public void Post(IShardWork work)
@@ -114,6 +158,18 @@ public sealed class Shard : IDisposable
                 }
                 catch (Exception ex)
                 {
+                    _owner.ReportFault(this, ex);
+                }
+            }
+            if (Background is { } background)
+            {
+                try
+                {
+                    didWork |= background.Step(this);
+                }
+                catch (Exception ex)
+                {
+                    Background = null;
                     _owner.ReportFault(this, ex);
                 }
             }

@@ -53,6 +53,22 @@ public sealed class ShardSet : IDisposable
 
     public int Hz { get; private set; }
 
+    private int _snapshotShardsActive;
+
+    /// <summary>Shards with a snapshot still being written: write commands check it before anything else.</summary>
+    public int SnapshotShardsActive => Volatile.Read(ref _snapshotShardsActive);
+
+    public void SnapshotShardsChanged(int delta) => Interlocked.Add(ref _snapshotShardsActive, delta);
+
+    private volatile bool _loading;
+
+    /// <summary>True while a dataset is being loaded: commands without the loading flag get Redis's LOADING error.</summary>
+    public bool Loading
+    {
+        get => _loading;
+        set => _loading = value;
+    }
+
     public int ActiveExpireEffort { get; private set; }
 
     private long _blockedClients;

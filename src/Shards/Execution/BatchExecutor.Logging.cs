@@ -104,6 +104,22 @@ public sealed partial class BatchExecutor
     /// </summary>
     public int RunExclusive(CommandBatch batch)
     {
+        _exclusive = true;
+        try
+        {
+            return RunEach(batch);
+        }
+        finally
+        {
+            _exclusive = false;
+        }
+    }
+
+    /// <summary>Set while <see cref="RunExclusive"/> runs: the engine's LOADING state is this load itself, not a refusal.</summary>
+    private bool _exclusive;
+
+    private int RunEach(CommandBatch batch)
+    {
         int failures = 0;
         for (int i = 0; i < batch.Count; i++)
         {

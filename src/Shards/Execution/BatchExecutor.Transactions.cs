@@ -20,6 +20,8 @@ public sealed partial class BatchExecutor
         if (!tx.InMulti) return false;
         Classify(batch, ref cmd);
         if (!tx.InMulti) return false; // a rejected EXEC already discarded the transaction: answer it as outside MULTI
+        if (cmd.Error is null && (cmd.Def!.Spec.Flags & Resp.CommandFlags.NoMulti) != 0 && !IsTransactionControl(cmd.Def))
+            cmd.Error = "ERR Command not allowed inside a transaction";
         int start = _out.Length;
         if (cmd.Error is not null)
         {

@@ -407,6 +407,12 @@ public sealed partial class BatchExecutor
             cmd.Error = $"ERR Can't execute '{def.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
             return RunKind.Other;
         }
+        if (_engine.Loading && (spec.Flags & CommandFlags.Loading) == 0 && !_exclusive)
+        {
+            def.RecordRejected();
+            cmd.Error = Errors.Loading;
+            return RunKind.Other;
+        }
         if (_engine.BusyReply is { } busy && (spec.Flags & CommandFlags.AllowBusy) == 0)
         {
             // A script runs past busy-reply-threshold with every shard parked: only SCRIPT KILL and the like.
@@ -557,6 +563,7 @@ public sealed partial class BatchExecutor
             Hooks?.Observer.ErrorReplied(ctx.Reply.Written[(at + 1)..^2]);
             return;
         }
+        if (_engine.SnapshotShardsActive != 0 && (def.Spec.Flags & CommandFlags.Write) != 0) SaveKeysBeforeWrite(ctx, batch, cmd);
         int replyStart = ctx.Reply.Length;
         var log = Hooks?.CommandLog;
         PrepareEffects(ctx, log);

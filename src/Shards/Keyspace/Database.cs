@@ -74,9 +74,31 @@ public sealed unsafe class Database : IDisposable
     public nint FindForWrite(ReadOnlySpan<byte> key, long nowMs, bool noTouch = false)
     {
         nint rec = Find(key, nowMs);
-        if (rec != 0 && !noTouch) _store.Access.Touch(rec, nowMs);
+        if (rec != 0)
+        {
+            GuardSnapshot(rec);
+            if (!noTouch) _store.Access.Touch(rec, nowMs);
+        }
         return rec;
     }
+
+    /// <summary>
+    /// Called before a record changes or goes away: while a snapshot is being written and this record is not in
+    /// it yet, its current value is saved first, so the snapshot stays a point-in-time image.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void GuardSnapshot(nint rec)
+    {
+        if (_store.Snapshot is { } snapshot && (Record.Flags(rec) & Record.SnapshotFlag) != _store.SavedParity)
+            snapshot.SaveBeforeChange(this, rec);
+    }
+
+    /// <summary>True when <paramref name="rec"/> is not yet in the snapshot being written (always false otherwise).</summary>
+    public bool IsUnsaved(nint rec) => (Record.Flags(rec) & Record.SnapshotFlag) != _store.SavedParity;
+
+    /// <summary>Marks <paramref name="rec"/> as written to the current snapshot.</summary>
+    public void MarkSaved(nint rec) =>
+        Record.SetFlags(rec, (byte)((Record.Flags(rec) & ~Record.SnapshotFlag) | _store.SavedParity));
 
     /// <summary>Stores a string value under <paramref name="key"/>, replacing whatever was there.</summary>
     public nint SetString(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAtMs, long nowMs)
@@ -96,14 +118,17 @@ public sealed unsafe class Database : IDisposable
         nint old = _main.Find(key, h);
         // Overwriting a string with one of the same length and no TTL on either side (the common SET): reuse
         // the record in place, with fresh flags and access data, instead of allocating and relinking.
+        if (old != 0) GuardSnapshot(old);
         if (old != 0 && type == KeyType.String && expireAtMs == 0 && Record.Type(old) == KeyType.String &&
             !Record.HasExpire(old) && Record.ValueLength(old) == valueLength)
         {
-            Record.SetFlags(old, 0);
+            Record.SetFlags(old, _store.SavedParity);
             Record.SetLru(old, _store.Access.Initial(nowMs));
             return old;
         }
         nint rec = Record.Create(_store.Arena, key, valueLength, expireAtMs != 0, type);
+        // A key born after the snapshot began is not part of it: it starts out "saved".
+        if (_store.SavedParity != 0) Record.SetFlags(rec, (byte)(Record.Flags(rec) | _store.SavedParity));
         Record.SetLru(rec, _store.Access.Initial(nowMs));
         if (expireAtMs != 0) Record.SetExpireAt(rec, expireAtMs);
         bool created = old == 0;
@@ -139,6 +164,7 @@ public sealed unsafe class Database : IDisposable
     /// </summary>
     public nint Reshape(nint rec, int newValueLength, long expireAtMs)
     {
+        GuardSnapshot(rec);
         var key = Record.Key(rec);
         ulong h = KeyHash.Hash(key);
         bool oldExpire = Record.HasExpire(rec);
@@ -194,6 +220,7 @@ public sealed unsafe class Database : IDisposable
     /// <summary>Sets or clears (0) the absolute expiry of a live record; returns the record (it may move).</summary>
     public nint SetExpire(nint rec, long expireAtMs)
     {
+        GuardSnapshot(rec);
         if (Record.HasExpire(rec) && expireAtMs != 0)
         {
             Record.SetExpireAt(rec, expireAtMs);
@@ -207,6 +234,7 @@ public sealed unsafe class Database : IDisposable
     public bool Delete(ReadOnlySpan<byte> key)
     {
         ulong h = KeyHash.Hash(key);
+        if (_store.Snapshot is not null && _main.Find(key, h) is var found && found != 0) GuardSnapshot(found);
         nint rec = _main.Remove(key, h);
         if (rec == 0) return false;
         if (Record.HasExpire(rec)) _expires.Remove(key, h);
@@ -227,6 +255,7 @@ public sealed unsafe class Database : IDisposable
     /// <summary>Unlinks a record without freeing it or its object (RENAME/MOVE hand it on).</summary>
     public void Unlink(nint rec)
     {
+        GuardSnapshot(rec);
         var key = Record.Key(rec);
         ulong h = KeyHash.Hash(key);
         _main.Remove(key, h);
@@ -287,6 +316,7 @@ public sealed unsafe class Database : IDisposable
 
     private void RemoveFound(ReadOnlySpan<byte> key, ulong h, nint rec)
     {
+        GuardSnapshot(rec);
         _main.Remove(key, h);
         if (Record.HasExpire(rec)) _expires.Remove(key, h);
         SignalIfStream(key, rec);
@@ -296,6 +326,7 @@ public sealed unsafe class Database : IDisposable
     /// <summary>Frees every key.</summary>
     public void Clear()
     {
+        _store.Snapshot?.SaveAllUnsaved(this);
         var freer = new Freer(this);
         _main.ForEach(ref freer);
         _main.Dispose();
@@ -308,6 +339,11 @@ public sealed unsafe class Database : IDisposable
     /// <summary>Exchanges contents with another database of the same shard (SWAPDB).</summary>
     public void SwapWith(Database other)
     {
+        if (_store.Snapshot is { } snapshot)
+        {
+            snapshot.SaveAllUnsaved(this);
+            snapshot.SaveAllUnsaved(other);
+        }
         (_main, other._main) = (other._main, _main);
         (_expires, other._expires) = (other._expires, _expires);
         (AverageTtl, other.AverageTtl) = (other.AverageTtl, AverageTtl);

@@ -22,8 +22,14 @@ public sealed class ShardStore : IDisposable
 
     public long KeyspaceMisses { get; set; }
 
-    /// <summary>Changes to this shard's keys since it started (a per-shard share of Redis's server.dirty).</summary>
+    /// <summary>Changes made to this shard's keys (Redis's server.dirty share): counted once per changed key.</summary>
     public long Dirty { get; set; }
+
+    /// <summary>The snapshot being written from this shard, or null; writes check it before changing a record.</summary>
+    public ISnapshotGuard? Snapshot { get; set; }
+
+    /// <summary>The value of <see cref="Record.SnapshotFlag"/> that means "already saved" (flips when a snapshot starts).</summary>
+    public byte SavedParity { get; set; }
 
     public void Dispose() => Arena.Dispose();
 }

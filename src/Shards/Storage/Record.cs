@@ -23,6 +23,12 @@ public static unsafe class Record
     /// <summary>Flag bit: the string value is embstr even though it reads as an integer (INCRBYFLOAT results).</summary>
     public const byte EmbstrEncodingFlag = 4;
 
+    /// <summary>
+    /// Flag bit: snapshot parity. A record whose bit differs from its store's current parity has not been written
+    /// to the snapshot in progress yet (flipping the store's parity marks every record unsaved at once).
+    /// </summary>
+    public const byte SnapshotFlag = 8;
+
     /// <summary>Fixed header bytes before the length varints.</summary>
     public const int HeaderSize = 5;
 

@@ -102,6 +102,6 @@ public sealed class AofManifest
             fs.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);
-        FileSync.SyncDirectory(dir);
+        FileSync.Directory(dir);
     }
 }

@@ -17,6 +17,9 @@ public sealed class AofShardCursor(string path, Stream stream) : IDisposable
     /// <summary>Offset where an incomplete command, MULTI or unit starts at the end of the file; -1 when none.</summary>
     public long TornAt { get; private set; } = -1;
 
+    /// <summary>Bytes read so far (loading progress).</summary>
+    public long Position => _reader.Position;
+
     /// <summary>Highest unit id seen in this file.</summary>
     public long MaxUnitId { get; private set; }
 

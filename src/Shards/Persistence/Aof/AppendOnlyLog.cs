@@ -71,7 +71,7 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
     /// run. A torn tail is cut off (aof-load-truncated yes) or refused; corruption is refused. False when there
     /// is no manifest.
     /// </summary>
-    public bool Load(CommandTable table)
+    public bool Load(CommandTable table, LoadProgress? progress = null)
     {
         string dir = DirectoryPath;
         string manifestPath = Path.Combine(dir, ManifestName);
@@ -94,8 +94,18 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
                 if (!File.Exists(path)) throw new AofLoadException($"The AOF file {file} doesn't exist");
                 cursors.Add(new AofShardCursor(path, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1)));
             }
+            long total = 0;
+            foreach (var file in manifest.IncrFiles) total += new FileInfo(Path.Combine(dir, file)).Length;
+            progress?.Begin(total, () => cursors.Sum(c => c.Position));
             var replay = new AofReplay(cursors, NewExecutor(table), _warning);
-            replay.Run();
+            try
+            {
+                replay.Run();
+            }
+            finally
+            {
+                progress?.End();
+            }
             _engine.ContinueTransactionIdsAfter(replay.MaxUnitId);
             foreach (var c in cursors) c.Dispose();
             foreach (var c in cursors)

@@ -111,7 +111,7 @@ public sealed class ShardAppendLog : IShardLog, IDisposable
     {
         long w = Written;
         if (w <= Synced) return false;
-        FileSync.Data(_handle, _syncStream);
+        LogFileSync.Data(_handle, _syncStream);
         // The shard thread (always) and the sync thread may both sync: the mark only moves forward.
         long seen;
         while (w > (seen = Volatile.Read(ref _synced)) && Interlocked.CompareExchange(ref _synced, w, seen) != seen)
