@@ -279,24 +279,28 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public void ConfigSetAppendOnlySwitchesLoggingOnAndOff()
+    public void ConfigSetAppendOnlyStartsWithARewriteOfTheDataAlreadyThere()
     {
         string dir = NewDir();
         try
         {
-            using (var server = new ServerProcess("--dir", dir, "--shards", "2"))
+            using (var server = new ServerProcess("--dir", dir, "--shards", "2", "--save", ""))
             using (var c = new RawClient(server.Port))
             {
+                c.Call("SET", "k1", "v1");
                 Assert.Contains("aof_enabled:0", c.Call("INFO", "persistence"));
                 Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "appendonly", "yes"));
-                WaitFor(() => c.Call("INFO", "persistence").Contains("aof_enabled:1"));
-                c.Call("SET", "k", "v");
-                Assert.Equal("-ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.\r\n",
-                    RefuseAfterOff(c));
+                WaitFor(() => c.Call("INFO", "persistence") is var info && info.Contains("aof_enabled:1") && info.Contains("aof_rewrites:1"));
+                c.Call("SET", "k2", "v2");
             }
-            using (var server = new ServerProcess("--dir", dir, "--shards", "2"))
+            // Killed: no dump.rdb; the log (base + shard logs) has both keys, and loads with appendonly no too.
+            Assert.False(File.Exists(Path.Combine(dir, "dump.rdb")));
+            using (var server = new ServerProcess("--dir", dir, "--shards", "2", "--save", ""))
             using (var c = new RawClient(server.Port))
-                Assert.Equal("$1\r\nv\r\n", c.Call("GET", "k")); // loaded with appendonly no: the manifest is there
+            {
+                Assert.Equal("*2\r\n$2\r\nv1\r\n$2\r\nv2\r\n", c.Call("MGET", "k1", "k2"));
+                Assert.Contains("aof_enabled:0", c.Call("INFO", "persistence"));
+            }
         }
         finally
         {
@@ -304,12 +308,70 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
         }
     }
 
-    // appendonly no, then yes again over a dataset that is not empty: refused (the log would miss the keys).
-    private static string RefuseAfterOff(RawClient c)
+    [Fact]
+    public void BgRewriteAofCompactsTheLogAndLosesNothing()
     {
-        Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "appendonly", "no"));
-        Assert.Contains("aof_enabled:0", c.Call("INFO", "persistence"));
-        return c.Call("CONFIG", "SET", "appendonly", "yes");
+        string dir = NewDir();
+        try
+        {
+            using (var server = Start(dir, "--shards", "2", "--appendfsync", "always", "--save", ""))
+            using (var c = new RawClient(server.Port))
+            {
+                for (int i = 0; i < 500; i++) c.Call("INCR", "counter");
+                c.Call("MSET", "a", "1", "b", "2");
+                long before = AofBytes(c);
+                Assert.Equal("+Background append only file rewriting started\r\n", c.Call("BGREWRITEAOF"));
+                c.Call("SET", "during", "x");
+                WaitFor(() => c.Call("INFO", "persistence") is var info && info.Contains("aof_rewrites:1") && info.Contains("aof_rewrite_in_progress:0"));
+                Assert.Contains("aof_last_bgrewrite_status:ok", c.Call("INFO", "persistence"));
+                c.Call("SET", "after", "y");
+                Assert.True(AofBytes(c) < before, "the rewritten log is smaller");
+                var files = Directory.GetFiles(Path.Combine(dir, "appendonlydir")).Select(f => Path.GetFileName(f)!).Order().ToArray();
+                Assert.Equal(["appendonly.aof.2.base.rdb", "appendonly.aof.2.shard0.incr.aof", "appendonly.aof.2.shard1.incr.aof", "appendonly.aof.manifest"], files);
+            }
+            using (var server = Start(dir, "--shards", "2", "--save", ""))
+            using (var c = new RawClient(server.Port))
+            {
+                Assert.Equal("$3\r\n500\r\n", c.Call("GET", "counter"));
+                Assert.Equal("*4\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\nx\r\n$1\r\ny\r\n", c.Call("MGET", "a", "b", "during", "after"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static long AofBytes(RawClient c) =>
+        long.Parse(c.Call("INFO", "persistence").Split("\r\n").First(l => l.StartsWith("aof_current_size:", StringComparison.Ordinal))[17..]);
+
+    [Fact]
+    public void AppendOnlyOverALoadedDumpStartsWithItsBase()
+    {
+        string dir = NewDir();
+        try
+        {
+            using (var server = new ServerProcess("--dir", dir, "--shards", "2", "--save", ""))
+            using (var c = new RawClient(server.Port))
+            {
+                c.Call("SET", "from-dump", "1");
+                Assert.Equal("+OK\r\n", c.Call("SAVE"));
+            }
+            using (var server = Start(dir, "--shards", "2", "--save", ""))
+            using (var c = new RawClient(server.Port))
+            {
+                Assert.Equal("$1\r\n1\r\n", c.Call("GET", "from-dump"));
+                c.Call("SET", "logged", "2");
+            }
+            File.Delete(Path.Combine(dir, "dump.rdb"));
+            using (var server = Start(dir, "--shards", "2", "--save", ""))
+            using (var c = new RawClient(server.Port))
+                Assert.Equal("*2\r\n$1\r\n1\r\n$1\r\n2\r\n", c.Call("MGET", "from-dump", "logged"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     private static void WaitFor(Func<bool> condition)

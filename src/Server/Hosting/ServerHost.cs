@@ -59,6 +59,7 @@ public sealed class ServerHost : IDisposable
             ServerVersion = Families.InfoSections.RedisVersion,
             UsedMemory = () => Engine.UsedBytes,
         };
+        Aof.Snapshots = Snapshots;
         RunId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
         ReplId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
     }
@@ -172,13 +173,14 @@ public sealed class ServerHost : IDisposable
         string path = Snapshots.DumpPath;
         Aof.LoadBase = basePath => RdbFileLoader.Load(basePath, Engine, Loading, m => Log.Notice(m));
         Engine.Loading = true;
+        Task<bool>? logStart = null;
         using var done = new ManualResetEventSlim();
         Engine.Schedule(Engine.AllShardsMask, null, hold => Task.Run(() =>
         {
             try
             {
-                if (!Aof.Load(Commands, Loading) && File.Exists(path)) RdbFileLoader.Load(path, Engine, Loading, m => Log.Notice(m));
-                Aof.Start();
+                if (!Aof.Load(Commands, Loading, path) && File.Exists(path)) RdbFileLoader.Load(path, Engine, Loading, m => Log.Notice(m));
+                logStart = Aof.Start();
             }
             catch (AofLoadException ex)
             {
@@ -192,12 +194,21 @@ public sealed class ServerHost : IDisposable
             }
             finally
             {
-                Engine.Loading = false;
+                if (logStart is null) Engine.Loading = false;
                 hold.Release();
                 done.Set();
             }
         }));
         done.Wait();
+        if (logStart is null) return;
+        // appendonly yes over data the log does not hold yet: still loading until the log's base is on disk.
+        Log.Notice("Creating AOF base file on server start");
+        if (!logStart.GetAwaiter().GetResult())
+        {
+            Log.Warning("Could not create the AOF base file on server start. Exiting.");
+            StopForLoadFailure();
+        }
+        Engine.Loading = false;
     }
 
     private void StopForLoadFailure()

@@ -1,15 +1,34 @@
-using System.Text;
 using TdbPlus.Resp;
 
 namespace TdbPlus.Shards.Persistence.Aof;
 
-/// <summary>Reads one shard's log item by item, tracking SELECT; remembers a torn tail and refuses corruption.</summary>
-public sealed class AofShardCursor(string path, Stream stream) : IDisposable
+/// <summary>
+/// Reads one shard's log (its incremental files in order) item by item, tracking SELECT; remembers a torn
+/// tail of the last file and refuses corruption.
+/// </summary>
+public sealed class AofShardCursor : IDisposable
 {
-    private readonly AofRecordReader _reader = new(stream);
+    private readonly IReadOnlyList<string> _paths;
+    private readonly Func<string, Stream> _open;
+    private AofRecordReader _reader;
+    private int _file;
+    private long _before;
     private int _db;
 
-    public string Path { get; } = path;
+    public AofShardCursor(IReadOnlyList<string> paths, Func<string, Stream> open)
+    {
+        _paths = paths;
+        _open = open;
+        _reader = new AofRecordReader(open(paths[0]));
+    }
+
+    /// <summary>One file read from a stream (tests).</summary>
+    public AofShardCursor(string path, Stream stream) : this([path], _ => stream)
+    {
+    }
+
+    /// <summary>The file being read.</summary>
+    public string Path => _paths[_file];
 
     /// <summary>The item at the head, or null at the end (or at a torn tail).</summary>
     public AofItem? Head { get; private set; }
@@ -17,8 +36,8 @@ public sealed class AofShardCursor(string path, Stream stream) : IDisposable
     /// <summary>Offset where an incomplete command, MULTI or unit starts at the end of the file; -1 when none.</summary>
     public long TornAt { get; private set; } = -1;
 
-    /// <summary>Bytes read so far (loading progress).</summary>
-    public long Position => _reader.Position;
+    /// <summary>Bytes read so far over all its files (loading progress).</summary>
+    public long Position => _before + _reader.Position;
 
     /// <summary>Highest unit id seen in this file.</summary>
     public long MaxUnitId { get; private set; }
@@ -58,7 +77,7 @@ public sealed class AofShardCursor(string path, Stream stream) : IDisposable
         var item = new AofItem { UnitId = id, Participants = participants };
         while (true)
         {
-            var rec = Next(out long start);
+            var rec = Next(out long start, inGroup: true);
             if (rec is null)
             {
                 // The group never closed: what it began is a torn tail, from its first byte.
@@ -84,21 +103,33 @@ public sealed class AofShardCursor(string path, Stream stream) : IDisposable
         _db = (int)db;
     }
 
-    private AofRecord? Next(out long start)
+    private AofRecord? Next(out long start, bool inGroup = false)
     {
-        var status = _reader.Read(out var rec, out start);
-        switch (status)
+        while (true)
         {
-            case AofReadStatus.Record:
-                rec!.Db = _db;
-                return rec;
-            case AofReadStatus.Truncated:
-                TornAt = start;
-                return null;
-            case AofReadStatus.Corrupt:
-                throw Bad(_reader.ProblemOffset, _reader.Problem);
-            default:
-                return null;
+            var status = _reader.Read(out var rec, out start);
+            bool last = _file == _paths.Count - 1;
+            switch (status)
+            {
+                case AofReadStatus.Record:
+                    rec!.Db = _db;
+                    return rec;
+                case AofReadStatus.Truncated when last:
+                    TornAt = start;
+                    return null;
+                case AofReadStatus.Truncated:
+                    throw Bad(start, "unexpected end of a file that is not the shard's last");
+                case AofReadStatus.Corrupt:
+                    throw Bad(_reader.ProblemOffset, _reader.Problem);
+                default:
+                    if (last) return null;
+                    if (inGroup) throw Bad(start, "a MULTI or unit continues past the end of the file");
+                    // The next file of the chain (written after a rewrite began) carries on from here.
+                    _before += _reader.Position;
+                    _reader.Dispose();
+                    _reader = new AofRecordReader(_open(_paths[++_file]));
+                    continue;
+            }
         }
     }
 
@@ -107,6 +138,4 @@ public sealed class AofShardCursor(string path, Stream stream) : IDisposable
             "make a backup of your AOF file, then repair or remove the damaged part before starting again");
 
     public void Dispose() => _reader.Dispose();
-
-    public override string ToString() => new StringBuilder(Path).Append(" head=").Append(Head?.UnitId).ToString();
 }

@@ -12,7 +12,7 @@ namespace TdbPlus.Shards.Persistence.Aof;
 /// manifest. Loads (replays) the files at startup, logs every write while appendonly is on, fsyncs as
 /// appendfsync says, and holds back replies under appendfsync always until their records are durable.
 /// </summary>
-public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
+public sealed partial class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
 {
     private readonly ShardSet _engine;
     private readonly ExecutionHooks _hooks;
@@ -22,6 +22,7 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
     private ShardAppendLog?[]? _logs;
     private AofManifest? _manifest;
     private volatile bool _enabled;
+    private bool _loadedFromLog;
     private volatile bool _lastWriteOk = true;
     private long _lastWriteWarningMs;
 
@@ -67,35 +68,42 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
     // ---- startup ----
 
     /// <summary>
-    /// Replays the log named by the manifest, if there is one (whatever appendonly says), before the shards
-    /// run. A torn tail is cut off (aof-load-truncated yes) or refused; corruption is refused. False when there
-    /// is no manifest.
+    /// Replays the log named by the manifest, if there is one, with the engine to itself (before the shards run,
+    /// or with all of them parked). A torn tail is cut off (aof-load-truncated yes) or refused; corruption is
+    /// refused. With appendonly no the log is loaded only when it is newer than <paramref name="snapshotPath"/>
+    /// (the log is not kept up to date then, a later SAVE is). False when the log was not loaded.
     /// </summary>
-    public bool Load(CommandTable table, LoadProgress? progress = null)
+    public bool Load(CommandTable table, LoadProgress? progress = null, string? snapshotPath = null)
     {
         string dir = DirectoryPath;
         string manifestPath = Path.Combine(dir, ManifestName);
         if (!File.Exists(manifestPath)) return false;
         var sw = Stopwatch.StartNew();
         var manifest = AofManifest.Parse(File.ReadAllText(manifestPath), manifestPath);
+        foreach (var file in manifest.Files)
+            if (!File.Exists(Path.Combine(dir, file))) throw new AofLoadException($"The AOF file {file} doesn't exist");
+        if (Config["appendonly"].NumericValue != 1 && snapshotPath is not null && File.Exists(snapshotPath) &&
+            File.GetLastWriteTimeUtc(snapshotPath) > manifest.Files.Max(f => File.GetLastWriteTimeUtc(Path.Combine(dir, f))))
+        {
+            _manifest = manifest;
+            _notice($"The snapshot {Path.GetFileName(snapshotPath)} is newer than the append only file (appendonly is no): loading the snapshot");
+            return false;
+        }
         if (manifest.BaseFile is { } baseFile)
         {
-            string basePath = Path.Combine(dir, baseFile);
-            if (!File.Exists(basePath)) throw new AofLoadException($"The AOF file {baseFile} doesn't exist");
-            if (LoadBase is null) throw new AofLoadException($"The AOF base file {baseFile} is an RDB snapshot, which this build cannot load");
-            LoadBase(basePath);
+            if (LoadBase is null) throw new AofLoadException($"The AOF base file {baseFile} is an RDB snapshot, and no RDB loader is set");
+            LoadBase(Path.Combine(dir, baseFile));
         }
         var cursors = new List<AofShardCursor>();
         try
         {
-            foreach (var file in manifest.IncrFiles)
-            {
-                string path = Path.Combine(dir, file);
-                if (!File.Exists(path)) throw new AofLoadException($"The AOF file {file} doesn't exist");
-                cursors.Add(new AofShardCursor(path, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1)));
-            }
             long total = 0;
-            foreach (var file in manifest.IncrFiles) total += new FileInfo(Path.Combine(dir, file)).Length;
+            foreach (var chain in manifest.Incr)
+            {
+                var paths = chain.Select(f => Path.Combine(dir, f.File)).ToList();
+                total += paths.Sum(p => new FileInfo(p).Length);
+                cursors.Add(new AofShardCursor(paths, p => new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1)));
+            }
             progress?.Begin(total, () => cursors.Sum(c => c.Position));
             var replay = new AofReplay(cursors, NewExecutor(table), _warning);
             try
@@ -111,6 +119,7 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
             foreach (var c in cursors)
                 if (c.TornAt >= 0) RepairTail(c.Path, c.TornAt);
             _manifest = manifest;
+            _loadedFromLog = true;
             _notice($"DB loaded from append only file: {sw.Elapsed.TotalSeconds:0.000} seconds ({replay.Commands} commands, {manifest.Shards} shard logs)");
             return true;
         }
@@ -162,20 +171,31 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
         _warning($"AOF {name} loaded anyway because aof-load-truncated is enabled");
     }
 
-    /// <summary>After loading, before the shards run: starts logging when appendonly is yes.</summary>
-    public void Start()
+    /// <summary>
+    /// After loading (the engine still to itself): starts logging when appendonly is yes, in the manifest's files,
+    /// or in a new generation. When there is data the log does not hold yet (dump.rdb was loaded), logging starts
+    /// with a rewrite whose base holds that data: the returned task ends when the base is durable (false: failed).
+    /// </summary>
+    public Task<bool>? Start()
     {
-        if (Config["appendonly"].NumericValue != 1) return;
-        if (_manifest is { } m)
+        if (Config["appendonly"].NumericValue != 1) return null;
+        if (_manifest is { } m && _loadedFromLog)
         {
             if (m.Shards != _engine.Count)
                 throw new AofLoadException(
                     $"The append only log in {DirectoryPath} has {m.Shards} shard files but the server runs {_engine.Count} shards: " +
                     $"start it with --shards {m.Shards}");
             Install(OpenLogs(m));
-            return;
+            return null;
         }
-        Install(OpenLogs(NewGeneration()));
+        if (DatasetEmpty(_engine) || Snapshots is null)
+        {
+            var old = _manifest;
+            Install(OpenLogs(NewGeneration()));
+            if (old is not null) DeleteFiles(old);
+            return null;
+        }
+        return RewriteToStart();
     }
 
     // ---- switching on and off ----
@@ -188,10 +208,10 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
         return true;
     }
 
-    /// <summary>CONFIG SET appendonly yes needs the data in the log first: without a rewrite, only an empty dataset can start one.</summary>
+    /// <summary>CONFIG SET appendonly yes needs the data in the log first: without snapshots (no rewrite), only an empty dataset can start one.</summary>
     private string? VetoAppendOnly(long value)
     {
-        if (value != 1 || _enabled || DatasetEmpty(_engine)) return null;
+        if (value != 1 || _enabled || Snapshots is not null || DatasetEmpty(_engine)) return null;
         _warning("AOF can't be turned on while the dataset is not empty: the log would miss the keys already there (no BGREWRITEAOF to write them first)");
         return "Unable to turn on AOF. Check server logs.";
     }
@@ -199,6 +219,12 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
     private void Switch(bool on)
     {
         if (on == _enabled) return;
+        if (on && Snapshots is not null)
+        {
+            // As Redis's startAppendOnly: a rewrite writes what is there, logging starts at its instant.
+            _ = RewriteToStart();
+            return;
+        }
         if (!on)
         {
             _enabled = false;
@@ -209,7 +235,7 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
         {
             try
             {
-                if (on) TurnOn();
+                if (on) TurnOnEmpty();
                 else TurnOff();
             }
             catch (Exception ex)
@@ -223,7 +249,7 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
         });
     }
 
-    private void TurnOn()
+    private void TurnOnEmpty()
     {
         if (_enabled || Config["appendonly"].NumericValue != 1) return;
         if (!DatasetEmpty(_engine))
@@ -235,7 +261,7 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
         var old = _manifest;
         Install(OpenLogs(NewGeneration()));
         if (old is not null) DeleteFiles(old);
-        _notice($"Append only file enabled: {_manifest!.IncrFiles.Count} new shard logs, generation {_manifest.IncrSeq}");
+        _notice($"Append only file enabled: {_manifest!.Shards} new shard logs, generation {_manifest.IncrSeq}");
     }
 
     private void TurnOff()
@@ -255,27 +281,32 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
     /// <summary>A new generation of empty incremental files, and its manifest written atomically.</summary>
     private AofManifest NewGeneration()
     {
-        string dir = DirectoryPath;
-        Directory.CreateDirectory(dir);
-        long seq = (_manifest?.IncrSeq ?? 0) + 1;
-        var m = AofManifest.Create(Config["appendfilename"].Value, seq, _engine.Count);
-        foreach (var f in m.IncrFiles)
-        {
-            using var fs = new FileStream(Path.Combine(dir, f), FileMode.Create, FileAccess.Write);
-            fs.Flush(flushToDisk: true);
-        }
-        m.WriteAtomically(dir, ManifestName);
+        var m = AofManifest.Create(Config["appendfilename"].Value, (_manifest?.IncrSeq ?? 0) + 1, _engine.Count);
+        CreateFiles(m);
+        m.WriteAtomically(DirectoryPath, ManifestName);
         _manifest = m;
         return m;
     }
 
+    /// <summary>Creates the (empty) newest incremental files of <paramref name="m"/>.</summary>
+    private void CreateFiles(AofManifest m)
+    {
+        string dir = DirectoryPath;
+        Directory.CreateDirectory(dir);
+        foreach (var f in m.CurrentIncr)
+        {
+            using var fs = new FileStream(Path.Combine(dir, f), FileMode.Create, FileAccess.Write);
+            fs.Flush(flushToDisk: true);
+        }
+    }
+
+    /// <summary>Deletes the files of <paramref name="old"/> the current manifest no longer names.</summary>
     private void DeleteFiles(AofManifest old)
     {
-        var keep = new HashSet<string>(_manifest!.IncrFiles);
-        if (_manifest.BaseFile is { } b) keep.Add(b);
-        foreach (var f in old.IncrFiles.Append(old.BaseFile))
+        var keep = new HashSet<string>(_manifest?.Files ?? []);
+        foreach (var f in old.Files)
         {
-            if (f is null || keep.Contains(f)) continue;
+            if (keep.Contains(f)) continue;
             try
             {
                 File.Delete(Path.Combine(DirectoryPath, f));
@@ -289,8 +320,9 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
 
     private ShardAppendLog[] OpenLogs(AofManifest m)
     {
-        var logs = new ShardAppendLog[m.Shards];
-        for (int i = 0; i < logs.Length; i++) logs[i] = new ShardAppendLog(this, i, Path.Combine(DirectoryPath, m.IncrFiles[i]));
+        var files = m.CurrentIncr;
+        var logs = new ShardAppendLog[files.Count];
+        for (int i = 0; i < logs.Length; i++) logs[i] = new ShardAppendLog(this, i, Path.Combine(DirectoryPath, files[i]));
         return logs;
     }
 
@@ -377,13 +409,6 @@ public sealed class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
     // ---- IAofStatus ----
 
     public bool Enabled => _enabled;
-    public bool RewriteInProgress => false;
-    public bool RewriteScheduled => false;
-    public long LastRewriteTimeSec => -1;
-    public long CurrentRewriteTimeSec => -1;
-    public bool LastBgRewriteOk => true;
-    public long Rewrites => 0;
-    public long RewritesConsecutiveFailures => 0;
     public bool LastWriteOk => _lastWriteOk;
 
     public long CurrentSize
