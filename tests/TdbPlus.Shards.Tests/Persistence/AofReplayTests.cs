@@ -94,6 +94,43 @@ public sealed class AofReplayTests : IDisposable
     }
 
     [Fact]
+    public void AShardsFilesAfterARewriteBeganReplayAsOneLog()
+    {
+        var files = new Dictionary<string, string>
+        {
+            ["old"] = Resp(["SELECT", "1"], ["SET", "a", "1"]),
+            ["new"] = Resp(["SET", "b", "2"]) + "*1\r\n",
+        };
+        var ran = new List<string>();
+        var cursor = new AofShardCursor(["old", "new"], f => new MemoryStream(Encoding.Latin1.GetBytes(files[f])));
+        new AofReplay([cursor], r => ran.Add($"{r.Db}:{Encoding.Latin1.GetString(r.Arg(0))}"), _ => { }).Run();
+        Assert.Equal(["1:SET", "1:SET"], ran);
+        Assert.Equal("new", cursor.Path);
+        Assert.Equal(Encoding.Latin1.GetByteCount(files["new"]) - 4, cursor.TornAt);
+        files["old"] += "*2\r\n$3\r\nDEL";
+        var torn = new AofShardCursor(["old", "new"], f => new MemoryStream(Encoding.Latin1.GetBytes(files[f])));
+        var ex = Assert.Throws<AofLoadException>(() => new AofReplay([torn], _ => { }, _ => { }).Run());
+        Assert.Contains("unexpected end of a file that is not the shard's last", ex.Message);
+    }
+
+    [Fact]
+    public void TheManifestKeepsEachShardsFilesInOrder()
+    {
+        var m = AofManifest.Parse(
+            "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.3.shard1.incr.aof seq 3 type i shard 1\n" +
+            "file appendonly.aof.2.shard0.incr.aof seq 2 type i shard 0\nfile appendonly.aof.3.shard0.incr.aof seq 3 type i shard 0\n" +
+            "file appendonly.aof.2.shard1.incr.aof seq 2 type i shard 1\n", "m");
+        Assert.Equal("appendonly.aof.2.base.rdb", m.BaseFile);
+        Assert.Equal(2, m.Shards);
+        Assert.Equal(["appendonly.aof.2.shard0.incr.aof", "appendonly.aof.3.shard0.incr.aof"], m.Incr[0].Select(f => f.File));
+        Assert.Equal(["appendonly.aof.3.shard0.incr.aof", "appendonly.aof.3.shard1.incr.aof"], m.CurrentIncr);
+        Assert.Equal(3, m.IncrSeq);
+        Assert.Equal(m.Format(), AofManifest.Parse(m.Format(), "m").Format());
+        Assert.Throws<AofLoadException>(() => AofManifest.Parse("file x seq 1 type i\n", "m"));
+        Assert.Throws<AofLoadException>(() => AofManifest.Parse("file ../x seq 1 type i shard 0\n", "m"));
+    }
+
+    [Fact]
     public void ALoggedDatasetLoadsBackWithMultiShardTransactionsWhole()
     {
         string[] keys;
