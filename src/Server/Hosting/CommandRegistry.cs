@@ -18,6 +18,7 @@ public static class CommandRegistry
         table.AddRange(ServerFamily.Commands());
         table.AddRange(DebugFamily.Commands());
         table.AddRange(PersistenceFamily.Commands());
+        table.AddRange(ReplicationFamily.Commands());
         table.AddRange(PubSubFamily.Commands());
     }
 }
