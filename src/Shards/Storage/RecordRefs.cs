@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -28,8 +29,13 @@ internal sealed unsafe class RecordRefs : IDisposable
 
     /// <summary>The reference to store for <paramref name="rec"/>; pair every call with <see cref="Release"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint Encode(nint rec) =>
-        SlabArena.TryReference((byte*)rec, Record.TotalSize(rec), out uint reference) ? reference : AddWide(rec);
+    public uint Encode(nint rec)
+    {
+        if (!SlabArena.TryReference((byte*)rec, Record.TotalSize(rec), out uint reference))
+            return AddWide(rec);
+        Debug.Assert(Resolve(reference) == rec, "the record comes from another arena than the table's");
+        return reference;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public nint Resolve(uint reference) =>
