@@ -27,8 +27,15 @@ public sealed class RdbInput
     {
         _stream = stream;
         _buf = new byte[bufferSize];
-        if (stream.CanSeek) _base = stream.Position;
+        if (stream.CanSeek)
+        {
+            _base = stream.Position;
+            _length = stream.Length;
+        }
     }
+
+    // The stream's length, read once: FileStream asks the OS each time, and this is checked for every string.
+    private readonly long _length = -1;
 
     /// <summary>Bytes consumed so far.</summary>
     public long Offset => _base + _pos;
@@ -48,8 +55,8 @@ public sealed class RdbInput
     {
         get
         {
-            if (!_stream.CanSeek) return long.MaxValue;
-            return _stream.Length - _stream.Position + (_end - _pos);
+            if (_length < 0) return long.MaxValue;
+            return _length - (_base + _pos);
         }
     }
 
