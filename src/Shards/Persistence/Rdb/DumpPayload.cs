@@ -43,7 +43,7 @@ public static class DumpPayload
     /// Decodes a verified payload's value; throws <see cref="RdbFormatException"/> for bad data (Redis's
     /// "Bad data format"), including a value with no elements.
     /// </summary>
-    public static RdbValue Read(byte[] payload, in RdbLimits limits)
+    public static RdbValue Read(byte[] payload, RdbLimits limits)
     {
         var input = new RdbInput(new MemoryStream(payload, 0, payload.Length - 10, writable: false), 4096);
         byte type = input.ReadByte();

@@ -1,7 +1,7 @@
 namespace TdbPlus.Shards.Persistence.Rdb;
 
 /// <summary>
-/// LZF as Redis builds it (liblzf 3.6 with HLOG 16, VERY_FAST, a zeroed hash table): the same input gives the
+/// LZF as Redis builds it (its liblzf with HLOG 16, VERY_FAST, matches allowed up to the last byte, a zeroed hash table): the same input gives the
 /// same compressed bytes as redis-server, so DUMP payloads can match byte for byte. Format: 000LLLLL + L+1
 /// literal bytes; LLLooooo oooooooo a back reference of L+2 bytes; 111ooooo LLLLLLLL oooooooo one of L+9.
 /// </summary>
@@ -45,7 +45,7 @@ public sealed class Lzf
             htab[slot] = ip + 1;
             int rf = refPlus - 1;
             uint off;
-            if (refPlus != 0 && rf < ip && (off = (uint)(ip - rf - 1)) < MaxOff && ip + 4 < inLen && rf > 0 &&
+            if (refPlus != 0 && rf < ip && (off = (uint)(ip - rf - 1)) < MaxOff && rf > 0 &&
                 input[rf] == input[ip] && input[rf + 1] == input[ip + 1] && input[rf + 2] == input[ip + 2])
             {
                 int len = 2;

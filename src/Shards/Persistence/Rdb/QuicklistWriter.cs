@@ -4,17 +4,18 @@ namespace TdbPlus.Shards.Persistence.Rdb;
 
 /// <summary>
 /// Writes a list as RDB_TYPE_LIST_QUICKLIST_2: its elements cut into listpack nodes where Redis 7.0's quicklist
-/// would cut them when the list is built by tail pushes (_quicklistNodeAllowInsert with the list-max-listpack-size
+/// would cut them when the list is built by tail pushes (_quicklistNodeAllowInsert of 7.0.15 with the list-max-listpack-size
 /// fill), so a list made by RPUSH dumps byte for byte as redis-server dumps it.
 /// </summary>
 internal static class QuicklistWriter
 {
     private const int SafetyLimit = 8192;
+    private const int PackedThreshold = 1 << 30;
     private static readonly int[] s_optimizationLevel = [4096, 8192, 16384, 32768, 65536];
 
     public static void Write(RdbOutput o, QuickList list, bool compress, int fill)
     {
-        fill = Math.Clamp(fill, -5, 1 << 15);
+        fill = Math.Clamp(fill, -5, (1 << 15) - 1);
         var lp = RdbValueWriter.Listpack;
         if (list.Count == 0)
         {
@@ -57,13 +58,14 @@ internal static class QuicklistWriter
         }
     }
 
+    /// <summary>Whether a node of <paramref name="nodeBytes"/> / <paramref name="count"/> takes one more element of <paramref name="sz"/> bytes.</summary>
     private static bool AllowInsert(long nodeBytes, int count, int fill, int sz)
     {
-        int overhead = sz < 254 ? 1 : 5;
-        overhead += sz < 64 ? 1 : sz < 16384 ? 2 : 5;
-        long newSize = nodeBytes + sz + overhead;
-        if (fill < 0 && newSize <= s_optimizationLevel[-fill - 1]) return true;
+        if (sz >= PackedThreshold) return false;
+        // An overestimate of the entry's listpack overhead (SIZE_ESTIMATE_OVERHEAD).
+        long newSize = nodeBytes + sz + 8;
+        if (fill < 0) return newSize <= s_optimizationLevel[Math.Min(-fill - 1, s_optimizationLevel.Length - 1)];
         if (newSize > SafetyLimit) return false;
-        return count < fill;
+        return count + 1 <= (fill == 0 ? 1 : fill);
     }
 }

@@ -21,7 +21,7 @@ internal static class RdbStreamReader
         public ReadOnlySpan<byte> Value(int i) => Values[i];
     }
 
-    public static StreamObject Read(RdbInput input, bool v2, in RdbLimits limits)
+    public static StreamObject Read(RdbInput input, bool v2, RdbLimits limits)
     {
         var s = new StreamObject();
         int nodes = input.ReadCount("stream node", 2);
