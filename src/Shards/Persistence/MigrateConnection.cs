@@ -14,35 +14,45 @@ internal sealed class MigrateConnection : IDisposable
     private readonly byte[] _in = new byte[4096];
     private int _inPos;
     private int _inEnd;
+    private bool _refused;
 
     private MigrateConnection(Socket socket) => _socket = socket;
 
-    /// <summary>Connects within <paramref name="timeoutMs"/>; null when that fails.</summary>
+    /// <summary>
+    /// Connects within <paramref name="timeoutMs"/> as Redis's blocking connect does: null when the host does
+    /// not resolve or the connection does not complete in time ("connecting" error); a refused connection
+    /// still yields a connection whose first write fails, which Redis reports as a writing error.
+    /// </summary>
     public static MigrateConnection? Connect(string host, int port, int timeoutMs)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             var connect = socket.ConnectAsync(host, port);
-            if (!connect.Wait(timeoutMs) || !socket.Connected)
+            if (!connect.Wait(timeoutMs))
             {
                 socket.Dispose();
                 return null;
             }
-            socket.SendTimeout = timeoutMs;
-            socket.ReceiveTimeout = timeoutMs;
-            return new MigrateConnection(socket);
+        }
+        catch (AggregateException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+        {
+            return new MigrateConnection(socket) { _refused = true };
         }
         catch (Exception e) when (e is SocketException or AggregateException or ArgumentException)
         {
             socket.Dispose();
             return null;
         }
+        socket.SendTimeout = timeoutMs;
+        socket.ReceiveTimeout = timeoutMs;
+        return new MigrateConnection(socket);
     }
 
     /// <summary>Sends the whole buffer in chunks of at most 64 KB, as Redis does.</summary>
     public void Send(ReadOnlySpan<byte> data)
     {
+        if (_refused) throw new IOException("connection refused");
         while (data.Length > 0)
         {
             int n = _socket.Send(data[..Math.Min(data.Length, 64 * 1024)]);
