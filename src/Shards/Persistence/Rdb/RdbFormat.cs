@@ -81,10 +81,14 @@ public static class RdbFormat
         o.WriteString(Encoding.UTF8.GetBytes(libraryCode), compress: true);
     }
 
-    /// <summary>EOF and the 8-byte little-endian checksum (0 when rdbchecksum is off).</summary>
+    /// <summary>
+    /// EOF and the 8-byte little-endian checksum. <paramref name="crc"/> is the CRC-64 of every byte before the
+    /// EOF opcode (the opcode is folded in here, as Redis's checksum covers it), or 0 when rdbchecksum is off.
+    /// </summary>
     public static void WriteEof(RdbOutput o, ulong crc)
     {
         o.WriteByte(RdbConstants.OpEof);
+        if (crc != 0) crc = Crc64.Update(crc, [RdbConstants.OpEof]);
         o.WriteUInt64LittleEndian(crc);
     }
 }

@@ -70,7 +70,7 @@ public static class RdbValueReader
                 break;
             case RdbConstants.TypeStreamListpacks:
             case RdbConstants.TypeStreamListpacks2:
-                return new RdbValue(KeyType.Stream, RdbStreamReader.Read(input, rdbType == RdbConstants.TypeStreamListpacks2, limits));
+                return new RdbValue(KeyType.Stream, RdbStreamReader.Read(input, rdbType == RdbConstants.TypeStreamListpacks2));
             case RdbConstants.TypeModule2:
                 return new RdbValue(KeyType.Module, ReadModule(input));
             case RdbConstants.TypeModule:
