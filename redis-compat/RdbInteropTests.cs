@@ -232,6 +232,20 @@ public sealed class RdbInteropTests(CompatServers servers) : IClassFixture<Compa
         Assert.Equal("$5\r\n12345\r\n", R(redis, "GET", "int"));
         redis.Run("SELECT", "0");
 
+        // A target that accepts and never answers: IOERR after the timeout, the key stays.
+        var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        try
+        {
+            int port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+            Assert.Equal("-IOERR error or timeout reading to target instance\r\n", R(tdb, "MIGRATE", "127.0.0.1", port.ToString(), "lsmall", "0", "300"));
+            Assert.Equal(":1\r\n", R(tdb, "EXISTS", "lsmall"));
+        }
+        finally
+        {
+            silent.Stop();
+        }
+
         // TDB+ -> TDB+.
         using var other = ServerProcess.StartTdbPlus("second TDB+", ServerProcess.FreePort());
         other.WaitUntilReady(TimeSpan.FromSeconds(20));

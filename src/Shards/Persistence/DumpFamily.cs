@@ -63,7 +63,7 @@ public static class DumpFamily
     {
         var key = ctx.Arg(1);
         var db = ctx.Db(key);
-        nint rec = db.Find(key, ctx.Now);
+        nint rec = db.FindTouch(key, ctx.Now, ctx.Session.NoTouch);
         if (rec == 0)
         {
             ctx.Reply.NullBulk();
