@@ -132,6 +132,32 @@ public sealed class RdbRoundTripTests
         Assert.Equal("listpack", DumpPayload.Read(hash, RdbLimits.Default).Object!.Encoding);
     }
 
+    [Fact]
+    public void IdleOrFreqIsWrittenAsThePolicyAsks()
+    {
+        using var h = new CommandHarness(1);
+        h.Run("SET", "k", "v");
+        foreach (var (lru, lfu) in new[] { (true, false), (false, true), (false, false) })
+        {
+            var o = new RdbOutput();
+            RdbFormat.WriteHeader(o, []);
+            RdbTestKit.OnShards(h, shard =>
+            {
+                var db = shard.Databases[0];
+                nint rec = db.Find(B("k"), RdbTestKit.Now);
+                RdbFormat.WriteEntry(o, db, rec, new RdbSaveOptions(true, lru, lfu, RdbTestKit.Now + 5000));
+            });
+            RdbFormat.WriteEof(o, Crc64.Compute(o.Written));
+            var sink = new RdbTestKit.Sink(null!, null);
+            new RdbReader(new MemoryStream(o.Written.ToArray())).Load(sink);
+            var e = Assert.Single(sink.Entries);
+            if (lru) Assert.InRange(e.Idle, 4, 6);
+            else Assert.Equal(-1, e.Idle);
+            if (lfu) Assert.InRange(e.Freq, 0, 255);
+            else Assert.Equal(-1, e.Freq);
+        }
+    }
+
     private static bool Exists(CommandHarness h, string key, int db)
     {
         var k = B(key);

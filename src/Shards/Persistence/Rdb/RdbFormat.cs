@@ -71,14 +71,16 @@ public static class RdbFormat
         var value = db.Store.Objects.Get(Record.Handle(rec));
         o.WriteByte(RdbValueWriter.TypeOf(value));
         o.WriteString(Record.Key(rec), opts.Compress);
-        RdbValueWriter.WriteValue(o, value, opts.Compress, opts.ListFill);
+        RdbValueWriter.WriteValue(o, value, opts.Compress, opts.ListFill ?? -2);
     }
 
-    /// <summary>A function library (opcode FUNCTION2 and its code).</summary>
-    public static void WriteFunction(RdbOutput o, string libraryCode)
+    /// <summary>A function library (opcode FUNCTION2 and its code, LZF-compressed under rdbcompression).</summary>
+    public static void WriteFunction(RdbOutput o, string libraryCode) => WriteFunction(o, libraryCode, compress: true);
+
+    public static void WriteFunction(RdbOutput o, string libraryCode, bool compress)
     {
         o.WriteByte(RdbConstants.OpFunction2);
-        o.WriteString(Encoding.UTF8.GetBytes(libraryCode), compress: true);
+        o.WriteString(Encoding.UTF8.GetBytes(libraryCode), compress);
     }
 
     /// <summary>
