@@ -133,6 +133,24 @@ public sealed class RdbRoundTripTests
     }
 
     [Fact]
+    public void BytesReadTellsWhereTheRdbEndsInsideALargerStream()
+    {
+        using var h = new CommandHarness(1);
+        Populate(h);
+        byte[] rdb = RdbTestKit.Save(h);
+        var stream = new MemoryStream();
+        stream.Write("junk"u8);
+        stream.Write(rdb);
+        stream.Write("*1\r\n$4\r\nPING\r\n"u8);
+        stream.Position = 4;
+        var reader = new RdbReader(stream);
+        reader.Load(new RdbTestKit.Sink(null!, null));
+        Assert.Equal(rdb.Length, reader.BytesRead);
+        stream.Position = 4 + reader.BytesRead;
+        Assert.Equal((byte)'*', stream.ReadByte());
+    }
+
+    [Fact]
     public void IdleOrFreqIsWrittenAsThePolicyAsks()
     {
         using var h = new CommandHarness(1);

@@ -28,9 +28,13 @@ public sealed class RdbInput
         _stream = stream;
         _buf = new byte[bufferSize];
         if (stream.CanSeek) _base = stream.Position;
+        Start = _base;
     }
 
-    /// <summary>Bytes consumed so far.</summary>
+    /// <summary>The stream position reading started at (0 for streams that cannot seek).</summary>
+    public long Start { get; }
+
+    /// <summary>Stream position of the next byte to consume (what error messages report).</summary>
     public long Offset => _base + _pos;
 
     /// <summary>CRC-64 of every byte consumed so far.</summary>
