@@ -177,8 +177,13 @@ public static class RdbValueReader
         z.Insert(member, score, limits.ZSet);
     }
 
+    /// <remarks>
+    /// As Redis 7.0 keeps a loaded listpack and only converts it when it has too many entries, long members
+    /// do not convert here (the value limit is lifted), only the count does.
+    /// </remarks>
     private static ZSetObject ReadPackedZSet(RdbInput input, bool listpack, RdbLimits limits)
     {
+        limits = limits with { ZSet = limits.ZSet with { MaxValue = long.MaxValue } };
         var blob = input.ReadString(1);
         Span<byte> scratch = stackalloc byte[24];
         Span<byte> scoreScratch = stackalloc byte[24];
@@ -233,6 +238,7 @@ public static class RdbValueReader
         return h;
     }
 
+    /// <remarks>Like <see cref="ReadPackedZSet"/>: only too many fields convert a loaded listpack, not long values.</remarks>
     private static HashObject ReadPackedHash(RdbInput input, bool listpack, RdbLimits limits)
     {
         var blob = input.ReadString(1);
@@ -249,7 +255,7 @@ public static class RdbValueReader
                 if (!values.NextBytes(out var value)) throw input.Error("hash listpack has a field without a value");
                 fields.NextBytes(out _);
                 values.NextBytes(out _);
-                if (!h.Set(field, value, limits.HashMaxListpackEntries, limits.HashMaxListpackValue)) throw input.Error("duplicate hash field");
+                if (!h.Set(field, value, limits.HashMaxListpackEntries, long.MaxValue)) throw input.Error("duplicate hash field");
             }
         }
         else
@@ -262,7 +268,7 @@ public static class RdbValueReader
                 if (!values.NextBytes(out var value)) throw input.Error("hash ziplist has a field without a value");
                 fields.NextBytes(out _);
                 values.NextBytes(out _);
-                if (!h.Set(field, value, limits.HashMaxListpackEntries, limits.HashMaxListpackValue)) throw input.Error("duplicate hash field");
+                if (!h.Set(field, value, limits.HashMaxListpackEntries, long.MaxValue)) throw input.Error("duplicate hash field");
             }
         }
         return h;
