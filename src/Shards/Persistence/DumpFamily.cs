@@ -42,6 +42,9 @@ public static class DumpFamily
     /// <summary>rdbcompression (yes unless configured off).</summary>
     public static bool Compression(ServerConfig config) => config.Find("rdbcompression")?.Value != "no";
 
+    /// <summary>list-compress-depth, which decides which list nodes a payload carries compressed.</summary>
+    public static int CompressDepth(ServerConfig config) => (int)Math.Min(config["list-compress-depth"].NumericValue, int.MaxValue);
+
     /// <summary>MIGRATE's keys: the key argument, or everything after KEYS when it is empty.</summary>
     internal static void MigrateKeys(CommandArgs args, List<int> keys)
     {
@@ -71,7 +74,7 @@ public static class DumpFamily
         }
         var o = Output;
         o.Clear();
-        DumpPayload.Write(o, db, rec, Compression(ctx.Engine.Config), ctx.Engine.Config.ListMaxListpackSize);
+        DumpPayload.Write(o, db, rec, Compression(ctx.Engine.Config), ctx.Engine.Config.ListMaxListpackSize, CompressDepth(ctx.Engine.Config));
         ctx.Reply.Bulk(o.Written);
     }
 

@@ -117,7 +117,7 @@ internal static class Migrate
             Bulk(cmd, key);
             Bulk(cmd, Encoding.ASCII.GetBytes(ttl.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             payload.Clear();
-            DumpPayload.Write(payload, db, rec, compress, fill);
+            DumpPayload.Write(payload, db, rec, compress, fill, DumpFamily.CompressDepth(ctx.Engine.Config));
             Bulk(cmd, payload.Written);
             if (replace) Bulk(cmd, "REPLACE"u8);
         }

@@ -11,7 +11,7 @@ namespace TdbPlus.Shards.Persistence.Rdb;
 public static class DumpPayload
 {
     /// <summary>Appends the payload of <paramref name="rec"/> to <paramref name="o"/>.</summary>
-    public static void Write(RdbOutput o, Database db, nint rec, bool compress, int listFill)
+    public static void Write(RdbOutput o, Database db, nint rec, bool compress, int listFill, int listCompressDepth = 0)
     {
         int start = o.Length;
         if (Record.Type(rec) == KeyType.String)
@@ -23,7 +23,7 @@ public static class DumpPayload
         {
             var value = db.Store.Objects.Get(Record.Handle(rec));
             o.WriteByte(RdbValueWriter.TypeOf(value));
-            RdbValueWriter.WriteValue(o, value, compress, listFill);
+            RdbValueWriter.WriteValue(o, value, compress, listFill, listCompressDepth);
         }
         o.WriteUInt16LittleEndian(RdbConstants.Version);
         o.WriteUInt64LittleEndian(Crc64.Compute(o.Written[start..]));

@@ -13,7 +13,8 @@ internal static class QuicklistWriter
     private const int PackedThreshold = 1 << 30;
     private static readonly int[] s_optimizationLevel = [4096, 8192, 16384, 32768, 65536];
 
-    public static void Write(RdbOutput o, QuickList list, bool compress, int fill)
+    /// <param name="compressDepth">list-compress-depth: nodes further than this from both ends are written LZF-compressed, as Redis keeps them.</param>
+    public static void Write(RdbOutput o, QuickList list, bool compress, int fill, int compressDepth = 0)
     {
         fill = Math.Clamp(fill, -5, (1 << 15) - 1);
         var lp = RdbValueWriter.Listpack;
@@ -45,16 +46,44 @@ internal static class QuicklistWriter
 
         o.WriteLength((ulong)counts.Count);
         c = list.Seek(0);
-        foreach (int n in counts)
+        // Redis compresses nothing while the list has fewer than 2 * depth nodes.
+        bool anyInterior = compressDepth > 0 && counts.Count >= 2 * compressDepth;
+        for (int i = 0; i < counts.Count; i++)
         {
             lp.Reset();
-            for (int k = 0; k < n; k++)
+            for (int k = 0; k < counts[i]; k++)
             {
                 lp.Append(list.At(c));
                 list.MoveNext(ref c);
             }
             o.WriteLength((ulong)RdbConstants.QuicklistNodePacked);
-            o.WriteString(lp.Finish(), compress);
+            var node = lp.Finish();
+            bool interior = anyInterior && i >= compressDepth && i < counts.Count - compressDepth;
+            if (!interior || !TryWriteCompressedNode(o, node)) o.WriteString(node, compress);
+        }
+    }
+
+    /// <summary>
+    /// __quicklistCompressNode's rule (at least 48 bytes, compressed into at most its own size and 8 bytes
+    /// smaller), written as rdbSaveLzfBlob does; false leaves the node raw.
+    /// </summary>
+    private static bool TryWriteCompressedNode(RdbOutput o, ReadOnlySpan<byte> node)
+    {
+        if (node.Length < 48) return false;
+        byte[] scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(node.Length);
+        try
+        {
+            int n = Lzf.Shared.Compress(node, scratch.AsSpan(0, node.Length));
+            if (n == 0 || n + 8 >= node.Length) return false;
+            o.WriteByte(0xC0 | RdbConstants.EncLzf);
+            o.WriteLength((ulong)n);
+            o.WriteLength((ulong)node.Length);
+            o.Write(scratch.AsSpan(0, n));
+            return true;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 

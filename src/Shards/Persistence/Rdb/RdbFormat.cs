@@ -71,7 +71,7 @@ public static class RdbFormat
         var value = db.Store.Objects.Get(Record.Handle(rec));
         o.WriteByte(RdbValueWriter.TypeOf(value));
         o.WriteString(Record.Key(rec), opts.Compress);
-        RdbValueWriter.WriteValue(o, value, opts.Compress, opts.ListFill ?? -2);
+        RdbValueWriter.WriteValue(o, value, opts.Compress, opts.ListFill ?? -2, opts.ListCompressDepth);
     }
 
     /// <summary>A function library (opcode FUNCTION2 and its code, LZF-compressed under rdbcompression).</summary>

@@ -21,6 +21,9 @@ public struct RdbSaveOptions
     /// </summary>
     public int? ListFill;
 
+    /// <summary>list-compress-depth (0 = off): interior list nodes are written LZF-compressed, as Redis keeps them.</summary>
+    public int ListCompressDepth;
+
     public RdbSaveOptions(bool compress, bool lru, bool lfu, long nowMs, int? listFill = null)
     {
         Compress = compress;
