@@ -91,8 +91,11 @@ public sealed class ServerProcess : IDisposable
             "redis-server 7: install it (Debian/Ubuntu: `apt-get install -y redis-server`) or set REDIS_SERVER to its path.");
     }
 
-    /// <summary>Starts a redis-server with persistence off and the defaults the case scripts rely on pinned.</summary>
-    public static ServerProcess StartRedis(string name, int port)
+    /// <summary>
+    /// Starts a redis-server with persistence off and the defaults the case scripts rely on pinned;
+    /// <paramref name="extraArgs"/> come last, so they override (e.g. --dir and --dbfilename to load a file).
+    /// </summary>
+    public static ServerProcess StartRedis(string name, int port, params string[] extraArgs)
     {
         var exe = FindRedisServer();
         var dir = Directory.CreateTempSubdirectory("tdbplus-compat-").FullName;
@@ -103,6 +106,7 @@ public sealed class ServerProcess : IDisposable
             "--dir", dir, "--logfile", "", "--daemonize", "no",
             "--databases", "16", "--maxmemory", "0", "--maxmemory-policy", "noeviction",
             "--enable-debug-command", "local",
+            .. extraArgs,
         ];
         return Start(name, port, exe, args, dir);
     }

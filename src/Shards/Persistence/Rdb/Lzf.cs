@@ -1,7 +1,7 @@
 namespace TdbPlus.Shards.Persistence.Rdb;
 
 /// <summary>
-/// LZF as Redis builds it (liblzf 3.6 with HLOG 16, VERY_FAST, a zeroed hash table): the same input gives the
+/// LZF as Redis builds it (its liblzf with HLOG 16, VERY_FAST, matches allowed up to the last byte, a zeroed hash table): the same input gives the
 /// same compressed bytes as redis-server, so DUMP payloads can match byte for byte. Format: 000LLLLL + L+1
 /// literal bytes; LLLooooo oooooooo a back reference of L+2 bytes; 111ooooo LLLLLLLL oooooooo one of L+9.
 /// </summary>
@@ -13,23 +13,16 @@ public sealed class Lzf
     private const int MaxOff = 1 << 13;
     private const int MaxRef = (1 << 8) + (1 << 3);
 
-    // Positions + 1 of the last occurrence of each 3-byte hash. A slot counts only when its stamp is the current
-    // call's: as good as a zeroed table, without clearing 256 KB for every short value.
+    // Last occurrence of each 3-byte hash as _stamp + position + 1; anything at or below the current call's
+    // stamp is from an earlier call and reads as empty, which is a zeroed table without clearing 256 KB per call.
     private readonly int[] _table = new int[HSize];
-    private readonly uint[] _stamps = new uint[HSize];
-    private uint _call;
+    private int _stamp;
 
     [ThreadStatic]
     private static Lzf? t_instance;
 
     /// <summary>A per-thread compressor (its hash table is 256 KB).</summary>
     public static Lzf Shared => t_instance ??= new Lzf();
-
-    private static void Stamp(int[] htab, uint[] stamps, int slot, int value, uint call)
-    {
-        htab[slot] = value;
-        stamps[slot] = call;
-    }
 
     private static int Idx(uint h) => (int)(((h >> (3 * 8 - HLog)) - h * 5) & (HSize - 1));
 
@@ -42,13 +35,13 @@ public sealed class Lzf
         int inLen = input.Length, outEnd = output.Length;
         if (inLen == 0 || outEnd == 0) return 0;
         var htab = _table;
-        var stamps = _stamps;
-        if (++_call == 0)
+        if (_stamp > int.MaxValue - inLen - 2)
         {
-            Array.Clear(stamps);
-            _call = 1;
+            Array.Clear(htab);
+            _stamp = 0;
         }
-        uint call = _call;
+        int stamp = _stamp;
+        _stamp += inLen + 1;
         int ip = 0, op = 0, lit = 0;
         op++; // start run
         uint hval = (uint)((input[0] << 8) | (inLen > 1 ? input[1] : 0));
@@ -56,12 +49,11 @@ public sealed class Lzf
         {
             hval = (hval << 8) | input[ip + 2];
             int slot = Idx(hval);
-            int refPlus = stamps[slot] == call ? htab[slot] : 0;
-            htab[slot] = ip + 1;
-            stamps[slot] = call;
+            int refPlus = htab[slot] - stamp;
+            htab[slot] = stamp + ip + 1;
             int rf = refPlus - 1;
             uint off;
-            if (refPlus != 0 && rf < ip && (off = (uint)(ip - rf - 1)) < MaxOff && ip + 4 < inLen && rf > 0 &&
+            if (refPlus > 0 && rf < ip && (off = (uint)(ip - rf - 1)) < MaxOff && rf > 0 &&
                 input[rf] == input[ip] && input[rf + 1] == input[ip + 1] && input[rf + 2] == input[ip + 2])
             {
                 int len = 2;
@@ -104,10 +96,10 @@ public sealed class Lzf
                 ip -= 2;
                 hval = (uint)((input[ip] << 8) | input[ip + 1]);
                 hval = (hval << 8) | input[ip + 2];
-                Stamp(htab, stamps, Idx(hval), ip + 1, call);
+                htab[Idx(hval)] = stamp + ip + 1;
                 ip++;
                 hval = (hval << 8) | input[ip + 2];
-                Stamp(htab, stamps, Idx(hval), ip + 1, call);
+                htab[Idx(hval)] = stamp + ip + 1;
                 ip++;
             }
             else

@@ -32,12 +32,16 @@ public sealed class RdbInput
             _base = stream.Position;
             _length = stream.Length;
         }
+        Start = _base;
     }
 
     // The stream's length, read once: FileStream asks the OS each time, and this is checked for every string.
     private readonly long _length = -1;
 
-    /// <summary>Bytes consumed so far.</summary>
+    /// <summary>The stream position reading started at (0 for streams that cannot seek).</summary>
+    public long Start { get; }
+
+    /// <summary>Stream position of the next byte to consume (what error messages report).</summary>
     public long Offset => _base + _pos;
 
     /// <summary>CRC-64 of every byte consumed so far.</summary>
