@@ -176,6 +176,55 @@ public sealed class RdbInteropTests(CompatServers servers) : IClassFixture<Compa
     }
 
     [Fact]
+    public void ABackgroundSaveOfTdbLoadsInRedis()
+    {
+        using var tdb = new Conn(servers.Tdb.Port);
+        tdb.Run("FLUSHALL");
+        Populate(tdb.Run);
+        Assert.Equal("+Background saving started\r\n", Encoding.Latin1.GetString(tdb.Run("BGSAVE")));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Encoding.Latin1.GetString(tdb.Run("INFO", "persistence")).Contains("rdb_bgsave_in_progress:1"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "BGSAVE did not finish");
+            Thread.Sleep(20);
+        }
+        Assert.Contains("rdb_last_bgsave_status:ok", Encoding.Latin1.GetString(tdb.Run("INFO", "persistence")));
+        string dir = Bulks(tdb.Run("CONFIG", "GET", "dir"))[1];
+        using var loaded = ServerProcess.StartRedis("redis-server loading a TDB+ BGSAVE", ServerProcess.FreePort(), "--dir", dir);
+        loaded.WaitUntilReady(TimeSpan.FromSeconds(20));
+        using var redis = new Conn(loaded.Port);
+        AssertSameKeys(tdb.Run, redis.Run);
+        redis.Run("SELECT", "5");
+        Assert.Equal("$4\r\nfive\r\n", Encoding.Latin1.GetString(redis.Run("GET", "indb5")));
+    }
+
+    [Fact]
+    public void ADumpFileSavedByRedisLoadsIntoTdbAtStartup()
+    {
+        using var redis = new Conn(servers.Redis.Port);
+        redis.Run("FLUSHALL");
+        Populate(redis.Run);
+        Assert.Equal("+OK\r\n", Encoding.Latin1.GetString(redis.Run("SAVE")));
+        string from = Bulks(redis.Run("CONFIG", "GET", "dir"))[1];
+        var dir = Directory.CreateTempSubdirectory("tdbplus-rdb-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(from, "dump.rdb"), Path.Combine(dir, "dump.rdb"));
+            using var started = ServerProcess.StartTdbPlus("TDB+ loading a redis dump", ServerProcess.FreePort(), "--dir", dir);
+            started.WaitUntilReady(TimeSpan.FromSeconds(20));
+            using var tdb = new Conn(started.Port);
+            AssertSameKeys(redis.Run, tdb.Run);
+            tdb.Run("SELECT", "5");
+            Assert.Equal("$4\r\nfive\r\n", Encoding.Latin1.GetString(tdb.Run("GET", "indb5")));
+            Assert.Contains($"rdb_last_load_keys_loaded:{Keys.Length + 1}\r\n", Encoding.Latin1.GetString(tdb.Run("INFO", "persistence")));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void ADumpFileSavedByRedisLoadsThroughRdbReader()
     {
         using var redis = new Conn(servers.Redis.Port);

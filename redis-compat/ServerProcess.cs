@@ -111,8 +111,8 @@ public sealed class ServerProcess : IDisposable
         return Start(name, port, exe, args, dir);
     }
 
-    /// <summary>Starts TDB+ as <c>dotnet tdbplus.dll --port P --bind 127.0.0.1</c>.</summary>
-    public static ServerProcess StartTdbPlus(string name, int port)
+    /// <summary>Starts TDB+ as <c>dotnet tdbplus.dll --port P --bind 127.0.0.1</c>; <paramref name="extraArgs"/> come last.</summary>
+    public static ServerProcess StartTdbPlus(string name, int port, params string[] extraArgs)
     {
         var dll = Environment.GetEnvironmentVariable("TDBPLUS_SERVER_DLL");
         if (string.IsNullOrEmpty(dll))
@@ -135,7 +135,7 @@ public sealed class ServerProcess : IDisposable
         }
 
         var dir = Directory.CreateTempSubdirectory("tdbplus-compat-").FullName;
-        return Start(name, port, host, [dll, "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", dir], dir);
+        return Start(name, port, host, [dll, "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", dir, .. extraArgs], dir);
     }
 
     private static ServerProcess Start(string name, int port, string exe, string[] args, string? tempDir)
