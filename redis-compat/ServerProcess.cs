@@ -91,8 +91,11 @@ public sealed class ServerProcess : IDisposable
             "redis-server 7: install it (Debian/Ubuntu: `apt-get install -y redis-server`) or set REDIS_SERVER to its path.");
     }
 
-    /// <summary>Starts a redis-server with persistence off and the defaults the case scripts rely on pinned.</summary>
-    public static ServerProcess StartRedis(string name, int port)
+    /// <summary>
+    /// Starts a redis-server with persistence off and the defaults the case scripts rely on pinned;
+    /// <paramref name="extraArgs"/> come last, so they override (e.g. --dir and --dbfilename to load a file).
+    /// </summary>
+    public static ServerProcess StartRedis(string name, int port, params string[] extraArgs)
     {
         var exe = FindRedisServer();
         var dir = Directory.CreateTempSubdirectory("tdbplus-compat-").FullName;
@@ -103,12 +106,13 @@ public sealed class ServerProcess : IDisposable
             "--dir", dir, "--logfile", "", "--daemonize", "no",
             "--databases", "16", "--maxmemory", "0", "--maxmemory-policy", "noeviction",
             "--enable-debug-command", "local",
+            .. extraArgs,
         ];
         return Start(name, port, exe, args, dir);
     }
 
-    /// <summary>Starts TDB+ as <c>dotnet tdbplus.dll --port P --bind 127.0.0.1</c>.</summary>
-    public static ServerProcess StartTdbPlus(string name, int port)
+    /// <summary>Starts TDB+ as <c>dotnet tdbplus.dll --port P --bind 127.0.0.1</c>; <paramref name="extraArgs"/> come last.</summary>
+    public static ServerProcess StartTdbPlus(string name, int port, params string[] extraArgs)
     {
         var dll = Environment.GetEnvironmentVariable("TDBPLUS_SERVER_DLL");
         if (string.IsNullOrEmpty(dll))
@@ -131,7 +135,7 @@ public sealed class ServerProcess : IDisposable
         }
 
         var dir = Directory.CreateTempSubdirectory("tdbplus-compat-").FullName;
-        return Start(name, port, host, [dll, "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", dir], dir);
+        return Start(name, port, host, [dll, "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", dir, .. extraArgs], dir);
     }
 
     private static ServerProcess Start(string name, int port, string exe, string[] args, string? tempDir)

@@ -19,7 +19,7 @@ public class DashTableBench
     public void Setup()
     {
         _arena = new SlabArena();
-        _table = new DashTable();
+        _table = new DashTable(_arena);
         _keys = new byte[Keys][];
         _hashes = new ulong[Keys];
         for (int i = 0; i < Keys; i++)

@@ -29,6 +29,30 @@ public sealed class RedisCliTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
+    public void RdbOptionDownloadsASnapshotThatRedisCheckRdbAccepts()
+    {
+        Assert.Equal("OK\n", Run(null, "-n", "5", "set", "cli:rdb", "kept").Out);
+        string file = Path.Combine(Path.GetTempPath(), $"tdbplus-cli-{Guid.NewGuid():N}.rdb");
+        try
+        {
+            var (output, code) = Run(null, "--rdb", file);
+            Assert.Equal(0, code);
+            Assert.Contains("Transfer finished with success.", output);
+            var psi = new ProcessStartInfo("/usr/bin/redis-check-rdb") { RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add(file);
+            using var check = Process.Start(psi)!;
+            string report = check.StandardOutput.ReadToEnd() + check.StandardError.ReadToEnd();
+            Assert.True(check.WaitForExit(30_000));
+            Assert.Contains("RDB looks OK!", report);
+            Assert.Equal("PONG\n", Run(null, "ping").Out);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void NoRawRepliesAreFormattedLikeRedis()
     {
         Assert.Equal("PONG\n", Run(null, "--no-raw", "ping").Out);

@@ -1,6 +1,7 @@
 using TdbPlus.Server.Families;
 using TdbPlus.Shards.Commands;
 using TdbPlus.Shards.Families;
+using TdbPlus.Shards.Persistence;
 
 namespace TdbPlus.Server.Hosting;
 
@@ -10,6 +11,7 @@ public static class CommandRegistry
     public static void RegisterAll(CommandTable table, ServerHost host)
     {
         table.AddRange(CoreFamilies.Commands());
+        table.AddRange(DumpFamily.Commands());
         table.AddRange(ConnectionFamily.Commands());
         table.AddRange(ClientFamily.Commands());
         table.AddRange(InfoFamily.Commands());
@@ -19,6 +21,7 @@ public static class CommandRegistry
         table.AddRange(DebugFamily.Commands());
         table.AddRange(PersistenceFamily.Commands());
         table.AddRange(AofFamily.Commands());
+        table.AddRange(ReplicationFamily.Commands());
         table.AddRange(PubSubFamily.Commands());
     }
 }

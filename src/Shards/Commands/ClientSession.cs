@@ -23,6 +23,9 @@ public class ClientSession
     /// <summary>Set by QUIT (and protocol errors): reply, then close; later commands in the batch are dropped.</summary>
     public bool CloseAfterReply { get; set; }
 
+    /// <summary>REPLCONF rdb-only 1 was sent: a SYNC is answered with the RDB image alone (redis-cli --rdb).</summary>
+    public bool RdbOnly { get; set; }
+
     /// <summary>MULTI/EXEC and WATCH state.</summary>
     public TransactionState Transaction { get; } = new();
 

@@ -9,13 +9,15 @@ namespace TdbPlus.Shards.Keyspace;
 /// </summary>
 public sealed unsafe class Database : IDisposable
 {
-    private DashTable _main = new();
-    private DashTable _expires = new();
+    private DashTable _main;
+    private DashTable _expires;
     private readonly ShardStore _store;
 
     public Database(ShardStore store, int index)
     {
         _store = store;
+        _main = new DashTable(store.Arena);
+        _expires = new DashTable(store.Arena);
         Index = index;
     }
 
@@ -331,8 +333,8 @@ public sealed unsafe class Database : IDisposable
         _main.ForEach(ref freer);
         _main.Dispose();
         _expires.Dispose();
-        _main = new DashTable();
-        _expires = new DashTable();
+        _main = new DashTable(_store.Arena);
+        _expires = new DashTable(_store.Arena);
         AverageTtl = 0;
     }
 

@@ -6,30 +6,32 @@ using System.Runtime.Intrinsics;
 
 namespace TdbPlus.Shards.Storage;
 
-/// <summary>One dash-table segment in native memory: 56 regular buckets and 4 stash buckets of 14 slots.</summary>
+/// <summary>One dash-table segment in native memory: 56 regular buckets and 4 stash buckets of 12 slots.</summary>
 /// <remarks>
-/// Segment: LocalDepth(int) Count(int) StashHomes(ulong), then 60 buckets.
-/// Bucket (144 bytes): Busy(ushort) Fingerprint[14] Home[14] pad(2) Record[14] (nint).
-/// Busy+fingerprints and homes are each exactly 16 bytes so one vector compare matches a whole bucket.
-/// An entry with home bucket h lives in bucket h, bucket h+1 (mod 56) or a stash bucket.
+/// Segment (64-byte header): LocalDepth(int) Count(int) StashHomes(ulong) StashHome[4 * 12], then 60 buckets.
+/// Bucket (64 bytes, one cache line): Busy(ushort) Fingerprint[12] Displaced(ushort) Ref[12] (uint, see
+/// <see cref="RecordRefs"/>). Busy+fingerprints are 14 bytes of one 16-byte vector, so one compare matches a
+/// whole bucket. An entry with home bucket h lives in bucket h, in bucket h+1 (mod 56) with its Displaced bit
+/// set, or in a stash bucket with its home in the header.
 /// </remarks>
 internal static unsafe class DashSegment
 {
     public const int RegularBuckets = 56;
     public const int StashBuckets = 4;
     public const int TotalBuckets = RegularBuckets + StashBuckets;
-    public const int SlotsPerBucket = 14;
+    public const int SlotsPerBucket = 12;
     public const int Capacity = TotalBuckets * SlotsPerBucket;
-    public const int BucketBytes = 144;
-    public const int HeaderBytes = 16;
+    public const int BucketBytes = 64;
+    public const int HeaderBytes = 64;
     public const int Bytes = HeaderBytes + TotalBuckets * BucketBytes;
 
     private const uint FullMask = (1u << SlotsPerBucket) - 1;
     private const int FingerprintOffset = 2;
-    private const int HomeOffset = 16;
-    private const int RecordOffset = 32;
+    private const int DisplacedOffset = 14;
+    private const int RefOffset = 16;
     private const int CountOffset = 4;
     private const int StashHomesOffset = 8;
+    private const int StashHomeOffset = 16;
 
     public static byte* Allocate(int localDepth)
     {
@@ -60,25 +62,25 @@ internal static unsafe class DashSegment
     public static uint Busy(byte* bucket) => *(ushort*)bucket;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ref nint Slot(byte* bucket, int slot) => ref *(nint*)(bucket + RecordOffset + slot * sizeof(nint));
+    public static ref uint Slot(byte* bucket, int slot) => ref *(uint*)(bucket + RefOffset + slot * sizeof(uint));
 
-    public static bool TryFind(byte* seg, ReadOnlySpan<byte> key, ulong hash, out byte* bucket, out int slot)
+    public static bool TryFind(byte* seg, ReadOnlySpan<byte> key, ulong hash, RecordRefs refs, out byte* bucket, out int slot)
     {
         byte fp = (byte)hash;
         int home = Home(hash);
         bucket = Bucket(seg, home);
-        if (Probe(bucket, key, fp, home, out slot))
+        if (Probe(bucket, key, fp, ~Displaced(bucket), refs, out slot))
             return true;
         bucket = Bucket(seg, Next(home));
-        if (Probe(bucket, key, fp, home, out slot))
+        if (Probe(bucket, key, fp, Displaced(bucket), refs, out slot))
             return true;
-        // Most homes never overflow into the stash, so a miss usually costs two buckets only.
+        // Most homes never overflow into the stash, so a miss usually costs two cache lines only.
         if ((StashHomes(seg) & (1UL << home)) != 0)
         {
             for (int s = RegularBuckets; s < TotalBuckets; s++)
             {
                 bucket = Bucket(seg, s);
-                if (Probe(bucket, key, fp, home, out slot))
+                if (Probe(bucket, key, fp, StashHomeMask(seg, s, home), refs, out slot))
                     return true;
             }
         }
@@ -87,8 +89,8 @@ internal static unsafe class DashSegment
         return false;
     }
 
-    /// <summary>Places the record in its home bucket, the next one, by displacing a neighbour, or in the stash.</summary>
-    public static bool TryInsert(byte* seg, nint rec, ulong hash)
+    /// <summary>Places the reference in its home bucket, the next one, by displacing a neighbour, or in the stash.</summary>
+    public static bool TryInsert(byte* seg, uint reference, ulong hash)
     {
         byte fp = (byte)hash;
         int home = Home(hash);
@@ -96,7 +98,7 @@ internal static unsafe class DashSegment
         uint free = ~Busy(own) & FullMask;
         if (free != 0)
         {
-            Place(seg, own, BitOperations.TrailingZeroCount(free), fp, home, rec);
+            Place(seg, own, BitOperations.TrailingZeroCount(free), fp, false, reference);
             return true;
         }
         int next = Next(home);
@@ -104,20 +106,20 @@ internal static unsafe class DashSegment
         free = ~Busy(neighbour) & FullMask;
         if (free != 0)
         {
-            Place(seg, neighbour, BitOperations.TrailingZeroCount(free), fp, home, rec);
+            Place(seg, neighbour, BitOperations.TrailingZeroCount(free), fp, true, reference);
             return true;
         }
         // Displacement keeps the load factor high before a split: an entry squatting in our home
         // bucket goes back to its own home, or an entry at home in the next bucket moves one further.
         int prev = home == 0 ? RegularBuckets - 1 : home - 1;
-        if (TryShift(own, prev, Bucket(seg, prev), out int freed))
+        if (TryShift(own, Displaced(own), Bucket(seg, prev), false, out int freed))
         {
-            Place(seg, own, freed, fp, home, rec);
+            Place(seg, own, freed, fp, false, reference);
             return true;
         }
-        if (TryShift(neighbour, next, Bucket(seg, Next(next)), out freed))
+        if (TryShift(neighbour, ~Displaced(neighbour), Bucket(seg, Next(next)), true, out freed))
         {
-            Place(seg, neighbour, freed, fp, home, rec);
+            Place(seg, neighbour, freed, fp, true, reference);
             return true;
         }
         for (int s = RegularBuckets; s < TotalBuckets; s++)
@@ -126,7 +128,9 @@ internal static unsafe class DashSegment
             free = ~Busy(stash) & FullMask;
             if (free != 0)
             {
-                Place(seg, stash, BitOperations.TrailingZeroCount(free), fp, home, rec);
+                int slot = BitOperations.TrailingZeroCount(free);
+                Place(seg, stash, slot, fp, false, reference);
+                seg[StashHomeOffset + (s - RegularBuckets) * SlotsPerBucket + slot] = (byte)home;
                 *(ulong*)(seg + StashHomesOffset) |= 1UL << home;
                 return true;
             }
@@ -137,24 +141,29 @@ internal static unsafe class DashSegment
     public static void RemoveAt(byte* seg, byte* bucket, int slot)
     {
         *(ushort*)bucket = (ushort)(Busy(bucket) & ~(1u << slot));
+        *(ushort*)(bucket + DisplacedOffset) = (ushort)(Displaced(bucket) & ~(1u << slot));
         *(int*)(seg + CountOffset) -= 1;
         if (bucket >= Bucket(seg, RegularBuckets))
         {
-            int home = bucket[HomeOffset + slot];
-            if (StashGroupMask(seg, home) == 0)
+            int s = (int)((bucket - Bucket(seg, RegularBuckets)) / BucketBytes);
+            int home = seg[StashHomeOffset + s * SlotsPerBucket + slot];
+            uint any = 0;
+            for (int i = RegularBuckets; i < TotalBuckets; i++)
+                any |= StashHomeMask(seg, i, home);
+            if (any == 0)
                 *(ulong*)(seg + StashHomesOffset) &= ~(1UL << home);
         }
     }
 
     /// <summary>Moves every entry whose next hash bit is set from <paramref name="src"/> into the empty <paramref name="dst"/>.</summary>
-    public static void Split(byte* src, byte* dst)
+    public static void Split(byte* src, byte* dst, RecordRefs refs)
     {
         int depth = LocalDepth(src);
         int bit = 63 - depth;
         *(int*)src = depth + 1;
         *(int*)dst = depth + 1;
 
-        // A regular entry keeps its bucket and slot: its home is unchanged and the slot is free in dst.
+        // A regular entry keeps its bucket, slot and Displaced bit: its home is unchanged and the slot is free in dst.
         int moved = 0;
         for (int i = 0; i < RegularBuckets; i++)
         {
@@ -163,10 +172,10 @@ internal static unsafe class DashSegment
             for (uint busy = Busy(from); busy != 0; busy &= busy - 1)
             {
                 int s = BitOperations.TrailingZeroCount(busy);
-                if ((KeyHash.Hash(Record.Key(Slot(from, s))) >> bit & 1) == 0)
+                if ((KeyHash.Hash(Record.Key(refs.Resolve(Slot(from, s)))) >> bit & 1) == 0)
                     continue;
                 CopySlot(from, s, to, s);
-                *(ushort*)from = (ushort)(Busy(from) & ~(1u << s));
+                ClearSlot(from, s);
                 moved++;
             }
         }
@@ -174,7 +183,7 @@ internal static unsafe class DashSegment
         *(int*)(dst + CountOffset) += moved;
 
         // Stash entries get another chance at a regular bucket now that both halves have room.
-        nint* recs = stackalloc nint[StashBuckets * SlotsPerBucket];
+        uint* stashed = stackalloc uint[StashBuckets * SlotsPerBucket];
         ulong* hashes = stackalloc ulong[StashBuckets * SlotsPerBucket];
         int n = 0;
         for (int i = RegularBuckets; i < TotalBuckets; i++)
@@ -182,9 +191,9 @@ internal static unsafe class DashSegment
             byte* stash = Bucket(src, i);
             for (uint busy = Busy(stash); busy != 0; busy &= busy - 1)
             {
-                nint rec = Slot(stash, BitOperations.TrailingZeroCount(busy));
-                recs[n] = rec;
-                hashes[n++] = KeyHash.Hash(Record.Key(rec));
+                uint reference = Slot(stash, BitOperations.TrailingZeroCount(busy));
+                stashed[n] = reference;
+                hashes[n++] = KeyHash.Hash(Record.Key(refs.Resolve(reference)));
             }
             *(ushort*)stash = 0;
         }
@@ -192,27 +201,29 @@ internal static unsafe class DashSegment
         *(ulong*)(src + StashHomesOffset) = 0;
         for (int i = 0; i < n; i++)
         {
-            bool placed = TryInsert((hashes[i] >> bit & 1) == 0 ? src : dst, recs[i], hashes[i]);
+            bool placed = TryInsert((hashes[i] >> bit & 1) == 0 ? src : dst, stashed[i], hashes[i]);
             Debug.Assert(placed, "each half has at least as many free stash slots as entries that left the stash");
         }
     }
 
     /// <summary>Visits every entry whose home bucket is <paramref name="home"/>; false when the visitor asked to stop.</summary>
-    public static bool VisitHomeGroup<TVisitor>(byte* seg, int home, ref TVisitor visitor)
+    public static bool VisitHomeGroup<TVisitor>(byte* seg, int home, RecordRefs refs, ref TVisitor visitor)
         where TVisitor : struct, IRecordVisitor
     {
-        bool more = VisitMatching(Bucket(seg, home), home, ref visitor);
-        more &= VisitMatching(Bucket(seg, Next(home)), home, ref visitor);
+        byte* own = Bucket(seg, home);
+        bool more = VisitMask(own, Busy(own) & ~Displaced(own), refs, ref visitor);
+        byte* next = Bucket(seg, Next(home));
+        more &= VisitMask(next, Busy(next) & Displaced(next), refs, ref visitor);
         if ((StashHomes(seg) & (1UL << home)) != 0)
         {
             for (int s = RegularBuckets; s < TotalBuckets; s++)
-                more &= VisitMatching(Bucket(seg, s), home, ref visitor);
+                more &= VisitMask(Bucket(seg, s), StashHomeMask(seg, s, home), refs, ref visitor);
         }
         return more;
     }
 
     /// <summary>Visits every entry of the segment; false as soon as the visitor asks to stop.</summary>
-    public static bool VisitAll<TVisitor>(byte* seg, ref TVisitor visitor) where TVisitor : struct, IRecordVisitor
+    public static bool VisitAll<TVisitor>(byte* seg, RecordRefs refs, ref TVisitor visitor) where TVisitor : struct, IRecordVisitor
     {
         if (Count(seg) == 0)
             return true;
@@ -221,7 +232,7 @@ internal static unsafe class DashSegment
             byte* bucket = Bucket(seg, i);
             for (uint busy = Busy(bucket); busy != 0; busy &= busy - 1)
             {
-                if (!visitor.Visit(Slot(bucket, BitOperations.TrailingZeroCount(busy))))
+                if (!visitor.Visit(refs.Resolve(Slot(bucket, BitOperations.TrailingZeroCount(busy)))))
                     return false;
             }
         }
@@ -235,78 +246,94 @@ internal static unsafe class DashSegment
     private static ulong StashHomes(byte* seg) => *(ulong*)(seg + StashHomesOffset);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint HomeMask(byte* bucket, int home)
+    private static uint Displaced(byte* bucket) => *(ushort*)(bucket + DisplacedOffset);
+
+    /// <summary>Busy slots of stash bucket <paramref name="s"/> whose entries belong to <paramref name="home"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint StashHomeMask(byte* seg, int s, int home)
     {
-        var homes = Vector128.Load(bucket + HomeOffset);
-        return Vector128.Equals(homes, Vector128.Create((byte)home)).ExtractMostSignificantBits() & Busy(bucket);
+        // 16 bytes from this bucket's 12 homes: the 4 extra lanes are masked off by Busy (or are the header's end).
+        var homes = Vector128.Load(seg + StashHomeOffset + (s - RegularBuckets) * SlotsPerBucket);
+        return Vector128.Equals(homes, Vector128.Create((byte)home)).ExtractMostSignificantBits() & Busy(Bucket(seg, s));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Probe(byte* bucket, ReadOnlySpan<byte> key, byte fp, int home, out int slot)
+    private static bool Probe(byte* bucket, ReadOnlySpan<byte> key, byte fp, uint allowed, RecordRefs refs, out int slot)
     {
         // The first 16 bytes are Busy then the fingerprints, so fingerprint i lands on bit i + 2.
         var meta = Vector128.Load(bucket);
         uint candidates = (Vector128.Equals(meta, Vector128.Create(fp)).ExtractMostSignificantBits() >> FingerprintOffset)
-            & HomeMask(bucket, home);
+            & Busy(bucket) & allowed;
         for (; candidates != 0; candidates &= candidates - 1)
         {
             slot = BitOperations.TrailingZeroCount(candidates);
-            if (Record.Key(Slot(bucket, slot)).SequenceEqual(key))
+            if (Record.Key(refs.Resolve(Slot(bucket, slot))).SequenceEqual(key))
                 return true;
         }
         slot = -1;
         return false;
     }
 
-    private static bool VisitMatching<TVisitor>(byte* bucket, int home, ref TVisitor visitor)
+    private static bool VisitMask<TVisitor>(byte* bucket, uint mask, RecordRefs refs, ref TVisitor visitor)
         where TVisitor : struct, IRecordVisitor
     {
         bool more = true;
-        for (uint mask = HomeMask(bucket, home); mask != 0; mask &= mask - 1)
-            more &= visitor.Visit(Slot(bucket, BitOperations.TrailingZeroCount(mask)));
+        for (; mask != 0; mask &= mask - 1)
+            more &= visitor.Visit(refs.Resolve(Slot(bucket, BitOperations.TrailingZeroCount(mask))));
         return more;
     }
 
-    private static uint StashGroupMask(byte* seg, int home)
-    {
-        uint any = 0;
-        for (int s = RegularBuckets; s < TotalBuckets; s++)
-            any |= HomeMask(Bucket(seg, s), home);
-        return any;
-    }
-
-    /// <summary>Moves one entry of <paramref name="from"/> whose home is <paramref name="home"/> into <paramref name="to"/>.</summary>
-    private static bool TryShift(byte* from, int home, byte* to, out int freed)
+    /// <summary>
+    /// Moves one entry of <paramref name="from"/> picked by <paramref name="candidates"/> into <paramref name="to"/>,
+    /// where it is <paramref name="displaced"/> or at home.
+    /// </summary>
+    private static bool TryShift(byte* from, uint candidates, byte* to, bool displaced, out int freed)
     {
         freed = -1;
-        uint candidates = HomeMask(from, home);
+        candidates &= Busy(from);
         uint free = ~Busy(to) & FullMask;
         if (candidates == 0 || free == 0)
             return false;
         int s = BitOperations.TrailingZeroCount(candidates);
         int d = BitOperations.TrailingZeroCount(free);
         CopySlot(from, s, to, d);
-        *(ushort*)from = (ushort)(Busy(from) & ~(1u << s));
+        SetDisplaced(to, d, displaced);
+        ClearSlot(from, s);
         freed = s;
         return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Place(byte* seg, byte* bucket, int slot, byte fp, int home, nint rec)
+    private static void Place(byte* seg, byte* bucket, int slot, byte fp, bool displaced, uint reference)
     {
         bucket[FingerprintOffset + slot] = fp;
-        bucket[HomeOffset + slot] = (byte)home;
-        Slot(bucket, slot) = rec;
+        Slot(bucket, slot) = reference;
+        SetDisplaced(bucket, slot, displaced);
         *(ushort*)bucket = (ushort)(Busy(bucket) | (1u << slot));
         *(int*)(seg + CountOffset) += 1;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SetDisplaced(byte* bucket, int slot, bool displaced)
+    {
+        uint bits = Displaced(bucket) & ~(1u << slot);
+        *(ushort*)(bucket + DisplacedOffset) = (ushort)(bits | (displaced ? 1u << slot : 0));
+    }
+
+    /// <summary>Copies fingerprint, reference and Displaced bit (regular buckets only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopySlot(byte* from, int s, byte* to, int d)
     {
         to[FingerprintOffset + d] = from[FingerprintOffset + s];
-        to[HomeOffset + d] = from[HomeOffset + s];
         Slot(to, d) = Slot(from, s);
+        SetDisplaced(to, d, (Displaced(from) & (1u << s)) != 0);
         *(ushort*)to = (ushort)(Busy(to) | (1u << d));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClearSlot(byte* bucket, int s)
+    {
+        *(ushort*)bucket = (ushort)(Busy(bucket) & ~(1u << s));
+        *(ushort*)(bucket + DisplacedOffset) = (ushort)(Displaced(bucket) & ~(1u << s));
     }
 }

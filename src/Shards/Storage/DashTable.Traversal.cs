@@ -32,7 +32,7 @@ public sealed unsafe partial class DashTable
             if (DashSegment.Count(seg) != 0)
             {
                 for (; home < DashSegment.RegularBuckets && !stop; home++)
-                    stop = !DashSegment.VisitHomeGroup(seg, home, ref visitor);
+                    stop = !DashSegment.VisitHomeGroup(seg, home, _refs, ref visitor);
             }
             if (stop && home < DashSegment.RegularBuckets)
                 return start << HomeBits | (uint)home;
@@ -50,7 +50,7 @@ public sealed unsafe partial class DashTable
     {
         for (int i = 0; i < _dir.Length; i += SlotsOf(_dir[i]))
         {
-            if (!DashSegment.VisitAll((byte*)_dir[i], ref visitor))
+            if (!DashSegment.VisitAll((byte*)_dir[i], _refs, ref visitor))
                 return;
         }
     }
@@ -68,7 +68,7 @@ public sealed unsafe partial class DashTable
             byte* bucket = DashSegment.Bucket(seg, (int)((uint)r % DashSegment.TotalBuckets));
             int slot = (int)((uint)(r >> 32) & 0xFFF) % DashSegment.SlotsPerBucket;
             if ((DashSegment.Busy(bucket) & (1u << slot)) != 0)
-                return DashSegment.Slot(bucket, slot);
+                return _refs.Resolve(DashSegment.Slot(bucket, slot));
         }
         // Sparse table: walk from a random directory slot to the first busy slot.
         ulong w = NextRandom(ref rng);
@@ -84,7 +84,7 @@ public sealed unsafe partial class DashTable
                 byte* bucket = DashSegment.Bucket(seg, (b0 + k) % DashSegment.TotalBuckets);
                 uint busy = DashSegment.Busy(bucket);
                 if (busy != 0)
-                    return DashSegment.Slot(bucket, BitOperations.TrailingZeroCount(busy));
+                    return _refs.Resolve(DashSegment.Slot(bucket, BitOperations.TrailingZeroCount(busy)));
             }
         }
         return 0;

@@ -2,9 +2,10 @@ using System.Runtime.CompilerServices;
 
 namespace TdbPlus.Shards.Storage;
 
-/// <summary>Per-shard, per-database key index of record pointers: an extendible-hashing directory of dash segments.</summary>
+/// <summary>Per-shard, per-database key index of records: an extendible-hashing directory of dash segments.</summary>
 /// <remarks>
-/// Single-threaded. The caller passes <see cref="KeyHash.Hash"/> of the key with every call; splits
+/// Single-threaded. Records must come from the arena given to the constructor (slots hold 4-byte references
+/// into it; see <see cref="RecordRefs"/>), and the arena must outlive the table. The caller passes <see cref="KeyHash.Hash"/> of the key with every call; splits
 /// rehash keys read from the records, so any other hash would lose entries. The top globalDepth
 /// bits of the hash pick the directory slot; a full segment splits alone on its next hash bit.
 /// </remarks>
@@ -19,9 +20,11 @@ public sealed unsafe partial class DashTable : IDisposable
     private int _dirShift;
     private long _count;
     private int _segments;
+    private readonly RecordRefs _refs;
 
-    public DashTable()
+    public DashTable(SlabArena arena)
     {
+        _refs = new RecordRefs(arena);
         _dir = [(nint)DashSegment.Allocate(0)];
         _dirShift = 63;
         _segments = 1;
@@ -30,24 +33,25 @@ public sealed unsafe partial class DashTable : IDisposable
     /// <summary>Number of entries.</summary>
     public long Count => _count;
 
-    /// <summary>Native bytes of all segments plus the directory.</summary>
-    public long MemoryBytes => (long)_segments * DashSegment.Bytes + (long)_dir.Length * sizeof(nint);
+    /// <summary>Native bytes of all segments, the directory and the side table of wide references.</summary>
+    public long MemoryBytes => (long)_segments * DashSegment.Bytes + (long)_dir.Length * sizeof(nint) + _refs.MemoryBytes;
 
     /// <summary>Record with this key, or 0.</summary>
     public nint Find(ReadOnlySpan<byte> key, ulong hash)
     {
-        return DashSegment.TryFind(SegmentOf(hash), key, hash, out byte* bucket, out int slot)
-            ? DashSegment.Slot(bucket, slot)
+        return DashSegment.TryFind(SegmentOf(hash), key, hash, _refs, out byte* bucket, out int slot)
+            ? _refs.Resolve(DashSegment.Slot(bucket, slot))
             : 0;
     }
 
     /// <summary>Adds a record whose key the caller knows is absent.</summary>
     public void Insert(nint rec, ulong hash)
     {
+        uint reference = _refs.Encode(rec);
         while (true)
         {
             byte* seg = SegmentOf(hash);
-            if (DashSegment.TryInsert(seg, rec, hash))
+            if (DashSegment.TryInsert(seg, reference, hash))
             {
                 _count++;
                 return;
@@ -59,9 +63,11 @@ public sealed unsafe partial class DashTable : IDisposable
     /// <summary>Points the entry with this key at <paramref name="newRec"/>; false when the key is absent.</summary>
     public bool Replace(ReadOnlySpan<byte> key, ulong hash, nint newRec)
     {
-        if (!DashSegment.TryFind(SegmentOf(hash), key, hash, out byte* bucket, out int slot))
+        if (!DashSegment.TryFind(SegmentOf(hash), key, hash, _refs, out byte* bucket, out int slot))
             return false;
-        DashSegment.Slot(bucket, slot) = newRec;
+        ref uint entry = ref DashSegment.Slot(bucket, slot);
+        _refs.Release(entry);
+        entry = _refs.Encode(newRec);
         return true;
     }
 
@@ -69,9 +75,11 @@ public sealed unsafe partial class DashTable : IDisposable
     public nint Remove(ReadOnlySpan<byte> key, ulong hash)
     {
         byte* seg = SegmentOf(hash);
-        if (!DashSegment.TryFind(seg, key, hash, out byte* bucket, out int slot))
+        if (!DashSegment.TryFind(seg, key, hash, _refs, out byte* bucket, out int slot))
             return 0;
-        nint rec = DashSegment.Slot(bucket, slot);
+        uint reference = DashSegment.Slot(bucket, slot);
+        nint rec = _refs.Resolve(reference);
+        _refs.Release(reference);
         DashSegment.RemoveAt(seg, bucket, slot);
         _count--;
         return rec;
@@ -90,6 +98,7 @@ public sealed unsafe partial class DashTable : IDisposable
                 DashSegment.Release((byte*)seg);
         }
         DashSegment.Reset(keep);
+        _refs.Clear();
         _dir = [(nint)keep];
         _globalDepth = 0;
         _dirShift = 63;
@@ -106,6 +115,7 @@ public sealed unsafe partial class DashTable : IDisposable
             DashSegment.Release((byte*)seg);
         }
         _dir = [];
+        _refs.Dispose();
         _segments = 0;
         _count = 0;
     }
@@ -126,7 +136,7 @@ public sealed unsafe partial class DashTable : IDisposable
             GrowDirectory();
 
         byte* upper = DashSegment.Allocate(depth + 1);
-        DashSegment.Split(seg, upper);
+        DashSegment.Split(seg, upper, _refs);
         _segments++;
 
         int span = 1 << (_globalDepth - depth);

@@ -12,9 +12,17 @@ public sealed unsafe class SlabArena : IDisposable
     /// <summary>Bytes per slab page.</summary>
     public const int PageSize = 64 * 1024;
 
-    // Pages are carved from 1 MB chunks: the system allocator maps those directly (page aligned, no header
-    // waste), where 64 KB aligned requests would fragment its heap.
-    private const int ChunkSize = 1024 * 1024;
+    // Pages are carved from 1 MB chunks: the system allocator maps those directly, where 64 KB aligned
+    // requests would fragment its heap. Chunks are aligned to their size so a block's chunk is found by
+    // masking its address, and each chunk starts with its own index (see TryReference).
+    private const int ChunkShift = 20;
+    private const int ChunkSize = 1 << ChunkShift;
+    private const int ChunkHeaderBytes = 8;
+
+    // A reference is chunk index << (ChunkShift - 2) | offset / 4: 31 bits address the first 8192 chunks
+    // (8 GB of slab memory per arena); the top bit is left to callers to mark references of another kind.
+    private const int OffsetBits = ChunkShift - 2;
+    private const int ReferenceChunks = 1 << (31 - OffsetBits);
 
     private static readonly int[] ClassSizes = BuildClassSizes();
     // Indexed by (size + 3) / 4 so the class lookup is one load instead of a search.
@@ -24,6 +32,8 @@ public sealed unsafe class SlabArena : IDisposable
     private readonly nint[] _bump = new nint[ClassSizes.Length];
     private readonly nint[] _bumpEnd = new nint[ClassSizes.Length];
     private readonly List<nint> _chunks = new();
+    // Base address of each referenceable chunk, so resolving a reference is one load and an add.
+    private nint* _chunkBases = (nint*)NativeMemory.AllocZeroed(ReferenceChunks, (nuint)sizeof(nint));
     private nint _chunkNext;
     private nint _chunkEnd;
     private readonly HashSet<nint> _large = new();
@@ -120,6 +130,33 @@ public sealed unsafe class SlabArena : IDisposable
         return fresh;
     }
 
+    /// <summary>
+    /// A 31-bit reference to a live block of <paramref name="size"/> bytes, for indexes that store 4 bytes
+    /// instead of a pointer; false for large blocks and for chunks past the first 8 GB.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryReference(byte* p, int size, out uint reference)
+    {
+        reference = 0;
+        // Only slab blocks live in chunks; reading a "header" below a large block could touch unmapped memory.
+        if (size > MaxSmallSize)
+            return false;
+        nint chunk = (nint)p & ~(nint)(ChunkSize - 1);
+        uint index = *(uint*)chunk;
+        if (index >= ReferenceChunks)
+            return false;
+        reference = index << OffsetBits | (uint)(((nint)p - chunk) >> 2);
+        return true;
+    }
+
+    /// <summary>Table of chunk base addresses for <see cref="Resolve"/>; fixed for the arena's lifetime.</summary>
+    internal nint* ChunkBases => _chunkBases;
+
+    /// <summary>Address of a block from <see cref="TryReference"/>, given the arena's <see cref="ChunkBases"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static nint Resolve(nint* chunkBases, uint reference) =>
+        chunkBases[reference >> OffsetBits] + (nint)((reference & ((1u << OffsetBits) - 1)) << 2);
+
     public void Dispose()
     {
         if (_disposed)
@@ -127,6 +164,8 @@ public sealed unsafe class SlabArena : IDisposable
         _disposed = true;
         foreach (nint chunk in _chunks)
             NativeMemory.AlignedFree((void*)chunk);
+        NativeMemory.Free(_chunkBases);
+        _chunkBases = null;
         foreach (nint block in _large)
             NativeMemory.Free((void*)block);
         _chunks.Clear();
@@ -141,10 +180,15 @@ public sealed unsafe class SlabArena : IDisposable
 
     private nint NewPage(int c)
     {
-        if (_chunkNext == _chunkEnd)
+        bool first = _chunkNext == _chunkEnd;
+        if (first)
         {
-            _chunkNext = (nint)NativeMemory.AlignedAlloc(ChunkSize, 4096);
+            _chunkNext = (nint)NativeMemory.AlignedAlloc(ChunkSize, ChunkSize);
             _chunkEnd = _chunkNext + ChunkSize;
+            int index = _chunks.Count;
+            *(int*)_chunkNext = index;
+            if (index < ReferenceChunks)
+                _chunkBases[index] = _chunkNext;
             _chunks.Add(_chunkNext);
             ReservedBytes += ChunkSize;
         }
@@ -153,7 +197,7 @@ public sealed unsafe class SlabArena : IDisposable
         // The tail of the previous page that cannot hold one more block is abandoned: at most one
         // block's worth per class, which is cheaper than splitting it across other classes.
         _bumpEnd[c] = page + PageSize;
-        return page;
+        return first ? page + ChunkHeaderBytes : page;
     }
 
     private byte* AllocateLarge(int size)

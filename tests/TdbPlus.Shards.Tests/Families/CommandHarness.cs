@@ -22,6 +22,7 @@ internal sealed class CommandHarness : IDisposable
         Engine.Start();
         var table = new CommandTable();
         table.AddRange(CoreFamilies.Commands());
+        table.AddRange(TdbPlus.Shards.Persistence.DumpFamily.Commands());
         Table = table;
         _executor = new BatchExecutor(Engine, table, Session, _out);
     }

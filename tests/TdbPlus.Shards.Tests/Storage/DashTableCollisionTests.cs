@@ -6,7 +6,7 @@ namespace TdbPlus.Shards.Tests.Storage;
 public sealed class DashTableCollisionTests
 {
     // Home bucket, next bucket and the four stash buckets: the most one exact hash can hold without a split.
-    private const int SameHashCapacity = 14 + 14 + 4 * 14;
+    private const int SameHashCapacity = DashSegment.SlotsPerBucket * (2 + DashSegment.StashBuckets);
 
     [Fact]
     public void IdenticalHashesFillHomeNeighbourAndStash()

@@ -7,8 +7,14 @@ namespace TdbPlus.Shards.Tests.Storage;
 /// <summary>Arena plus table with helpers that create records the way a shard does.</summary>
 internal sealed class DashTableHarness : IDisposable
 {
-    public SlabArena Arena { get; } = new();
-    public DashTable Table { get; } = new();
+    public SlabArena Arena { get; }
+    public DashTable Table { get; }
+
+    public DashTableHarness()
+    {
+        Arena = new SlabArena();
+        Table = new DashTable(Arena);
+    }
 
     public static byte[] Key(string prefix, long i) => Encoding.ASCII.GetBytes(prefix + i);
 

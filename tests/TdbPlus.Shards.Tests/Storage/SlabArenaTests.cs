@@ -116,6 +116,8 @@ public sealed unsafe class SlabArenaTests
     public void BiggestSmallClassSpansPages()
     {
         using var arena = new SlabArena();
+        // The chunk's first page starts with the chunk's index; a small block takes that page.
+        arena.Allocate(8);
         var blocks = new List<nint>();
         for (int i = 0; i < 5; i++)
         {

@@ -244,6 +244,16 @@ public sealed partial class StreamObject : IKeyObject
         _nodeBytes += node.Length + 24;
     }
 
+    /// <summary>
+    /// Appends a node decoded from an RDB listpack (kept as it was, tombstones included) after every existing
+    /// node; its <paramref name="live"/> entries count toward <see cref="Length"/>.
+    /// </summary>
+    internal void AppendLoadedNode(StreamId master, byte[] node, int live)
+    {
+        AddNode(master, node);
+        Length += live;
+    }
+
     private void RemoveNode(int i)
     {
         _nodeBytes -= _nodes[_head + i].Length + 24;

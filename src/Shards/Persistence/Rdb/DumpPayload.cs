@@ -11,7 +11,7 @@ namespace TdbPlus.Shards.Persistence.Rdb;
 public static class DumpPayload
 {
     /// <summary>Appends the payload of <paramref name="rec"/> to <paramref name="o"/>.</summary>
-    public static void Write(RdbOutput o, Database db, nint rec, bool compress, int listFill)
+    public static void Write(RdbOutput o, Database db, nint rec, bool compress, int listFill, int listCompressDepth = 0)
     {
         int start = o.Length;
         if (Record.Type(rec) == KeyType.String)
@@ -23,7 +23,7 @@ public static class DumpPayload
         {
             var value = db.Store.Objects.Get(Record.Handle(rec));
             o.WriteByte(RdbValueWriter.TypeOf(value));
-            RdbValueWriter.WriteValue(o, value, compress, listFill);
+            RdbValueWriter.WriteValue(o, value, compress, listFill, listCompressDepth);
         }
         o.WriteUInt16LittleEndian(RdbConstants.Version);
         o.WriteUInt64LittleEndian(Crc64.Compute(o.Written[start..]));
@@ -43,7 +43,7 @@ public static class DumpPayload
     /// Decodes a verified payload's value; throws <see cref="RdbFormatException"/> for bad data (Redis's
     /// "Bad data format"), including a value with no elements.
     /// </summary>
-    public static RdbValue Read(byte[] payload, in RdbLimits limits)
+    public static RdbValue Read(byte[] payload, RdbLimits limits)
     {
         var input = new RdbInput(new MemoryStream(payload, 0, payload.Length - 10, writable: false), 4096);
         byte type = input.ReadByte();

@@ -1,7 +1,7 @@
 namespace TdbPlus.Shards.Persistence.Rdb;
 
 /// <summary>
-/// LZF as Redis builds it (liblzf 3.6 with HLOG 16, VERY_FAST, a zeroed hash table): the same input gives the
+/// LZF as Redis builds it (its liblzf with HLOG 16, VERY_FAST, matches allowed up to the last byte, a zeroed hash table): the same input gives the
 /// same compressed bytes as redis-server, so DUMP payloads can match byte for byte. Format: 000LLLLL + L+1
 /// literal bytes; LLLooooo oooooooo a back reference of L+2 bytes; 111ooooo LLLLLLLL oooooooo one of L+9.
 /// </summary>
@@ -13,8 +13,10 @@ public sealed class Lzf
     private const int MaxOff = 1 << 13;
     private const int MaxRef = (1 << 8) + (1 << 3);
 
-    // Positions + 1 of the last occurrence of each 3-byte hash (0 = none), reset per call.
+    // Last occurrence of each 3-byte hash as _stamp + position + 1; anything at or below the current call's
+    // stamp is from an earlier call and reads as empty, which is a zeroed table without clearing 256 KB per call.
     private readonly int[] _table = new int[HSize];
+    private int _stamp;
 
     [ThreadStatic]
     private static Lzf? t_instance;
@@ -33,7 +35,13 @@ public sealed class Lzf
         int inLen = input.Length, outEnd = output.Length;
         if (inLen == 0 || outEnd == 0) return 0;
         var htab = _table;
-        Array.Clear(htab);
+        if (_stamp > int.MaxValue - inLen - 2)
+        {
+            Array.Clear(htab);
+            _stamp = 0;
+        }
+        int stamp = _stamp;
+        _stamp += inLen + 1;
         int ip = 0, op = 0, lit = 0;
         op++; // start run
         uint hval = (uint)((input[0] << 8) | (inLen > 1 ? input[1] : 0));
@@ -41,11 +49,11 @@ public sealed class Lzf
         {
             hval = (hval << 8) | input[ip + 2];
             int slot = Idx(hval);
-            int refPlus = htab[slot];
-            htab[slot] = ip + 1;
+            int refPlus = htab[slot] - stamp;
+            htab[slot] = stamp + ip + 1;
             int rf = refPlus - 1;
             uint off;
-            if (refPlus != 0 && rf < ip && (off = (uint)(ip - rf - 1)) < MaxOff && ip + 4 < inLen && rf > 0 &&
+            if (refPlus > 0 && rf < ip && (off = (uint)(ip - rf - 1)) < MaxOff && rf > 0 &&
                 input[rf] == input[ip] && input[rf + 1] == input[ip + 1] && input[rf + 2] == input[ip + 2])
             {
                 int len = 2;
@@ -88,10 +96,10 @@ public sealed class Lzf
                 ip -= 2;
                 hval = (uint)((input[ip] << 8) | input[ip + 1]);
                 hval = (hval << 8) | input[ip + 2];
-                htab[Idx(hval)] = ip + 1;
+                htab[Idx(hval)] = stamp + ip + 1;
                 ip++;
                 hval = (hval << 8) | input[ip + 2];
-                htab[Idx(hval)] = ip + 1;
+                htab[Idx(hval)] = stamp + ip + 1;
                 ip++;
             }
             else

@@ -71,20 +71,26 @@ public static class RdbFormat
         var value = db.Store.Objects.Get(Record.Handle(rec));
         o.WriteByte(RdbValueWriter.TypeOf(value));
         o.WriteString(Record.Key(rec), opts.Compress);
-        RdbValueWriter.WriteValue(o, value, opts.Compress, opts.ListFill);
+        RdbValueWriter.WriteValue(o, value, opts.Compress, opts.ListFill ?? -2, opts.ListCompressDepth);
     }
 
-    /// <summary>A function library (opcode FUNCTION2 and its code).</summary>
-    public static void WriteFunction(RdbOutput o, string libraryCode)
+    /// <summary>A function library (opcode FUNCTION2 and its code, LZF-compressed under rdbcompression).</summary>
+    public static void WriteFunction(RdbOutput o, string libraryCode) => WriteFunction(o, libraryCode, compress: true);
+
+    public static void WriteFunction(RdbOutput o, string libraryCode, bool compress)
     {
         o.WriteByte(RdbConstants.OpFunction2);
-        o.WriteString(Encoding.UTF8.GetBytes(libraryCode), compress: true);
+        o.WriteString(Encoding.UTF8.GetBytes(libraryCode), compress);
     }
 
-    /// <summary>EOF and the 8-byte little-endian checksum (0 when rdbchecksum is off).</summary>
+    /// <summary>
+    /// EOF and the 8-byte little-endian checksum. <paramref name="crc"/> is the CRC-64 of every byte before the
+    /// EOF opcode (the opcode is folded in here, as Redis's checksum covers it), or 0 when rdbchecksum is off.
+    /// </summary>
     public static void WriteEof(RdbOutput o, ulong crc)
     {
         o.WriteByte(RdbConstants.OpEof);
+        if (crc != 0) crc = Crc64.Update(crc, [RdbConstants.OpEof]);
         o.WriteUInt64LittleEndian(crc);
     }
 }

@@ -27,10 +27,21 @@ public sealed class RdbInput
     {
         _stream = stream;
         _buf = new byte[bufferSize];
-        if (stream.CanSeek) _base = stream.Position;
+        if (stream.CanSeek)
+        {
+            _base = stream.Position;
+            _length = stream.Length;
+        }
+        Start = _base;
     }
 
-    /// <summary>Bytes consumed so far.</summary>
+    // The stream's length, read once: FileStream asks the OS each time, and this is checked for every string.
+    private readonly long _length = -1;
+
+    /// <summary>The stream position reading started at (0 for streams that cannot seek).</summary>
+    public long Start { get; }
+
+    /// <summary>Stream position of the next byte to consume (what error messages report).</summary>
     public long Offset => _base + _pos;
 
     /// <summary>CRC-64 of every byte consumed so far.</summary>
@@ -48,8 +59,8 @@ public sealed class RdbInput
     {
         get
         {
-            if (!_stream.CanSeek) return long.MaxValue;
-            return _stream.Length - _stream.Position + (_end - _pos);
+            if (_length < 0) return long.MaxValue;
+            return _length - (_base + _pos);
         }
     }
 

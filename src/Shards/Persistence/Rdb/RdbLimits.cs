@@ -14,7 +14,7 @@ public readonly record struct RdbLimits(
     long StreamNodeMaxEntries)
 {
     /// <summary>Redis's defaults.</summary>
-    public static RdbLimits Default => new(128, 64, 512, ZSetLimits.Default, -2, 4096, 100);
+    public static RdbLimits Default => new(512, 64, 512, ZSetLimits.Default, -2, 4096, 100);
 
     public static RdbLimits From(ServerConfig c) => new(c.HashMaxListpackEntries, c.HashMaxListpackValue,
         c.SetMaxIntsetEntries, ZSetLimits.From(c), c.ListMaxListpackSize, c.StreamNodeMaxBytes, c.StreamNodeMaxEntries);

@@ -19,7 +19,11 @@ public sealed class RdbReader
         _limits = limits ?? RdbLimits.Default;
     }
 
-    public long BytesRead => _in.Offset;
+    /// <summary>
+    /// Bytes of RDB consumed. The reader buffers ahead, so the stream itself may be further on: a caller that
+    /// reads on after the RDB (an AOF with an RDB preamble) seeks to its start position + BytesRead.
+    /// </summary>
+    public long BytesRead => _in.Offset - _in.Start;
 
     /// <summary>The RDB version from the header, once <see cref="Load"/> has read it.</summary>
     public int Version { get; private set; }

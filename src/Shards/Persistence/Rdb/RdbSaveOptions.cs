@@ -15,10 +15,16 @@ public struct RdbSaveOptions
     /// <summary>The clock the idle time and the LFU decay are computed against.</summary>
     public long NowMs;
 
-    /// <summary>list-max-listpack-size, which decides where list nodes split (as Redis's quicklist does).</summary>
-    public int ListFill;
+    /// <summary>
+    /// list-max-listpack-size, which decides where list nodes split (as Redis's quicklist does); unset means
+    /// Redis's default -2. Set it from the config so files match what redis-server writes for the same lists.
+    /// </summary>
+    public int? ListFill;
 
-    public RdbSaveOptions(bool compress, bool lru, bool lfu, long nowMs, int listFill = -2)
+    /// <summary>list-compress-depth (0 = off): interior list nodes are written LZF-compressed, as Redis keeps them.</summary>
+    public int ListCompressDepth;
+
+    public RdbSaveOptions(bool compress, bool lru, bool lfu, long nowMs, int? listFill = null)
     {
         Compress = compress;
         Lru = lru;

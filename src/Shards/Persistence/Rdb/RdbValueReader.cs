@@ -18,7 +18,7 @@ public static class RdbValueReader
     /// The value; <paramref name="empty"/> when it has no elements (Redis refuses those in RESTORE and skips
     /// them in files). Input slot 0 is left alone (it may hold the key).
     /// </summary>
-    public static RdbValue Read(RdbInput input, byte rdbType, in RdbLimits limits, out bool empty)
+    public static RdbValue Read(RdbInput input, byte rdbType, RdbLimits limits, out bool empty)
     {
         empty = false;
         IKeyObject obj;
@@ -70,7 +70,7 @@ public static class RdbValueReader
                 break;
             case RdbConstants.TypeStreamListpacks:
             case RdbConstants.TypeStreamListpacks2:
-                return new RdbValue(KeyType.Stream, RdbStreamReader.Read(input, rdbType == RdbConstants.TypeStreamListpacks2, limits));
+                return new RdbValue(KeyType.Stream, RdbStreamReader.Read(input, rdbType == RdbConstants.TypeStreamListpacks2));
             case RdbConstants.TypeModule2:
                 return new RdbValue(KeyType.Module, ReadModule(input));
             case RdbConstants.TypeModule:
@@ -89,7 +89,7 @@ public static class RdbValueReader
         return new RdbValue(type, obj);
     }
 
-    private static QuickList ReadPlainList(RdbInput input, in RdbLimits limits)
+    private static QuickList ReadPlainList(RdbInput input, RdbLimits limits)
     {
         int n = input.ReadCount("list element");
         var list = new QuickList(limits.ListMaxListpackSize);
@@ -97,7 +97,7 @@ public static class RdbValueReader
         return list;
     }
 
-    private static QuickList ReadQuicklist(RdbInput input, byte rdbType, in RdbLimits limits)
+    private static QuickList ReadQuicklist(RdbInput input, byte rdbType, RdbLimits limits)
     {
         var list = new QuickList(limits.ListMaxListpackSize);
         Span<byte> scratch = stackalloc byte[24];
@@ -123,7 +123,7 @@ public static class RdbValueReader
         return list;
     }
 
-    private static SetObject ReadPlainSet(RdbInput input, in RdbLimits limits)
+    private static SetObject ReadPlainSet(RdbInput input, RdbLimits limits)
     {
         int n = input.ReadCount("set member");
         var set = n > limits.SetMaxIntsetEntries ? SetObject.NewTable(n) : SetObject.NewIntSet();
@@ -134,7 +134,7 @@ public static class RdbValueReader
         return set;
     }
 
-    private static SetObject ReadIntset(RdbInput input, in RdbLimits limits)
+    private static SetObject ReadIntset(RdbInput input, RdbLimits limits)
     {
         var blob = input.ReadString(1);
         if (blob.Length < 8) throw input.Error("intset shorter than its header");
@@ -156,7 +156,7 @@ public static class RdbValueReader
         return set;
     }
 
-    private static ZSetObject ReadPlainZSet(RdbInput input, bool binaryScores, in RdbLimits limits)
+    private static ZSetObject ReadPlainZSet(RdbInput input, bool binaryScores, RdbLimits limits)
     {
         int n = input.ReadCount("zset member", 2);
         var z = n > limits.ZSet.MaxEntries ? ZSetObject.CreateLarge(n) : ZSetObject.CreateCompact();
@@ -170,15 +170,20 @@ public static class RdbValueReader
         return z;
     }
 
-    private static void AddZMember(RdbInput input, ZSetObject z, ReadOnlySpan<byte> member, double score, in RdbLimits limits)
+    private static void AddZMember(RdbInput input, ZSetObject z, ReadOnlySpan<byte> member, double score, RdbLimits limits)
     {
         if (double.IsNaN(score)) throw input.Error("zset score is NaN");
         if (z.TryGetScore(member, out _)) throw input.Error("duplicate zset member");
         z.Insert(member, score, limits.ZSet);
     }
 
-    private static ZSetObject ReadPackedZSet(RdbInput input, bool listpack, in RdbLimits limits)
+    /// <remarks>
+    /// As Redis 7.0 keeps a loaded listpack and only converts it when it has too many entries, long members
+    /// do not convert here (the value limit is lifted), only the count does.
+    /// </remarks>
+    private static ZSetObject ReadPackedZSet(RdbInput input, bool listpack, RdbLimits limits)
     {
+        limits = limits with { ZSet = limits.ZSet with { MaxValue = long.MaxValue } };
         var blob = input.ReadString(1);
         Span<byte> scratch = stackalloc byte[24];
         Span<byte> scoreScratch = stackalloc byte[24];
@@ -219,7 +224,7 @@ public static class RdbValueReader
         return v;
     }
 
-    private static HashObject ReadPlainHash(RdbInput input, in RdbLimits limits)
+    private static HashObject ReadPlainHash(RdbInput input, RdbLimits limits)
     {
         int n = input.ReadCount("hash field", 2);
         var h = new HashObject();
@@ -233,7 +238,8 @@ public static class RdbValueReader
         return h;
     }
 
-    private static HashObject ReadPackedHash(RdbInput input, bool listpack, in RdbLimits limits)
+    /// <remarks>Like <see cref="ReadPackedZSet"/>: only too many fields convert a loaded listpack, not long values.</remarks>
+    private static HashObject ReadPackedHash(RdbInput input, bool listpack, RdbLimits limits)
     {
         var blob = input.ReadString(1);
         Span<byte> scratch = stackalloc byte[24];
@@ -249,7 +255,7 @@ public static class RdbValueReader
                 if (!values.NextBytes(out var value)) throw input.Error("hash listpack has a field without a value");
                 fields.NextBytes(out _);
                 values.NextBytes(out _);
-                if (!h.Set(field, value, limits.HashMaxListpackEntries, limits.HashMaxListpackValue)) throw input.Error("duplicate hash field");
+                if (!h.Set(field, value, limits.HashMaxListpackEntries, long.MaxValue)) throw input.Error("duplicate hash field");
             }
         }
         else
@@ -262,14 +268,14 @@ public static class RdbValueReader
                 if (!values.NextBytes(out var value)) throw input.Error("hash ziplist has a field without a value");
                 fields.NextBytes(out _);
                 values.NextBytes(out _);
-                if (!h.Set(field, value, limits.HashMaxListpackEntries, limits.HashMaxListpackValue)) throw input.Error("duplicate hash field");
+                if (!h.Set(field, value, limits.HashMaxListpackEntries, long.MaxValue)) throw input.Error("duplicate hash field");
             }
         }
         return h;
     }
 
     /// <summary>The pre-2.6 zipmap hash: zmlen, then (len key len free value+free)*, 0xFF; lengths of 254 take 4 more bytes.</summary>
-    private static HashObject ReadZipmap(RdbInput input, in RdbLimits limits)
+    private static HashObject ReadZipmap(RdbInput input, RdbLimits limits)
     {
         var zm = input.ReadString(1);
         var h = new HashObject();

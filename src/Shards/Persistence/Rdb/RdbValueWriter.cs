@@ -32,14 +32,14 @@ public static class RdbValueWriter
         _ => throw new InvalidOperationException($"no RDB encoding for {value.GetType().Name}"),
     };
 
-    public static void WriteValue(RdbOutput o, object value, bool compress, int listFill)
+    public static void WriteValue(RdbOutput o, object value, bool compress, int listFill, int listCompressDepth = 0)
     {
         switch (value)
         {
             case HashObject h: WriteHash(o, h, compress); break;
             case SetObject s: WriteSet(o, s, compress); break;
             case ZSetObject z: WriteZSet(o, z, compress); break;
-            case QuickList l: QuicklistWriter.Write(o, l, compress, listFill); break;
+            case QuickList l: QuicklistWriter.Write(o, l, compress, listFill, listCompressDepth); break;
             case StreamObject st: RdbStreamWriter.Write(o, st, compress); break;
             default: RdbModuleTypes.Write(o, value); break;
         }

@@ -11,7 +11,7 @@ namespace TdbPlus.Shards.Persistence.Snapshot;
 /// </summary>
 internal sealed class ShardSnapshot : ISnapshotGuard, IShardBackgroundTask
 {
-    private const int ChunkBytes = 1 << 20;
+    private const int ChunkBytes = 512 << 10; // with one entry past it, still within what ArrayPool.Shared pools
     private const int SliceRecords = 1024;
 
     private readonly ShardSet _engine;

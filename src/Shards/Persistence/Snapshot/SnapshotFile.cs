@@ -12,7 +12,7 @@ namespace TdbPlus.Shards.Persistence.Snapshot;
 /// </summary>
 internal sealed class SnapshotFile
 {
-    private const long MaxPendingBytes = 16L << 20;
+    private const long MaxPendingBytes = 8L << 20;
 
     private readonly BlockingCollection<(byte[] Buffer, int Length)> _queue = new();
     private readonly ConcurrentQueue<Shard> _throttled = new();
