@@ -141,6 +141,13 @@ internal static class Migrate
                 if (copy) continue;
                 ctx.Db(key).Delete(key);
                 ctx.Notify(NotifyClass.Generic, "del", key);
+                // Logged as the DEL it is here (Redis propagates DEL of the moved keys, never MIGRATE).
+                if (ctx.Effects is { } effects)
+                {
+                    effects.Begin(2);
+                    effects.Arg("DEL"u8);
+                    effects.Arg(key);
+                }
             }
             if (error is not null)
             {
