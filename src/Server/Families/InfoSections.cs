@@ -284,7 +284,7 @@ public static class InfoSections
         Field(sb, "mem_clients_slaves", 0);
         Field(sb, "mem_clients_normal", host.Clients.All.Sum(c => (long)c.QueryBufferCapacity + c.OutputCapacity));
         Field(sb, "mem_cluster_links", 0);
-        Field(sb, "mem_aof_buffer", 0);
+        Field(sb, "mem_aof_buffer", host.Aof.BufferLength);
         Field(sb, "mem_allocator", "tdbplus-slab");
         Field(sb, "active_defrag_running", 0);
         Field(sb, "lazyfree_pending_objects", 0);
