@@ -25,9 +25,6 @@ internal sealed class AofSyncThread : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Something was written: under always, sync it now.</summary>
-    public void Signal() => _signal.Set();
-
     public bool Wait(DurabilityWait wait)
     {
         lock (_waitLock)
