@@ -78,7 +78,11 @@ internal sealed class AofSyncThread : IDisposable
             {
                 log?.Sync();
             }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            catch (ObjectDisposedException)
+            {
+                // Replaced by a rewrite or closed meanwhile: it was synced before it was let go.
+            }
+            catch (IOException ex)
             {
                 _owner.SyncFailed(log!, ex);
             }

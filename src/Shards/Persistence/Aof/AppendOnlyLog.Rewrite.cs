@@ -112,6 +112,8 @@ public sealed partial class AppendOnlyLog
             var chained = current.ContinuedBy(AofManifest.Create(Config["appendfilename"].Value, next.IncrSeq, _engine.Count));
             chained.WriteAtomically(DirectoryPath, ManifestName);
             _manifest = chained;
+            foreach (var log in oldLogs)
+                if (log is not null) Retire(log);
             Install(OpenLogs(next));
             foreach (var log in oldLogs) log?.Dispose();
         }

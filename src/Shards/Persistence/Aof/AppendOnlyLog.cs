@@ -168,7 +168,12 @@ public sealed partial class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
         _sync.SyncAll();
         Volatile.Write(ref _logs, null);
         _sync.Release(all: true);
-        foreach (var log in logs) log?.Dispose();
+        foreach (var log in logs)
+        {
+            if (log is null) continue;
+            Retire(log);
+            log.Dispose();
+        }
         _notice("Append only file closed");
     }
 
@@ -216,9 +221,16 @@ public sealed partial class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
     {
         var files = m.CurrentIncr;
         var logs = new ShardAppendLog[files.Count];
-        for (int i = 0; i < logs.Length; i++) logs[i] = new ShardAppendLog(this, i, Path.Combine(DirectoryPath, files[i]));
+        for (int i = 0; i < logs.Length; i++)
+            logs[i] = new ShardAppendLog(this, i, Path.Combine(DirectoryPath, files[i]), _nextOrigin.GetValueOrDefault(i));
         return logs;
     }
+
+    // Where each shard's next log file starts in the shard's positions: past everything logged before it.
+    private readonly Dictionary<int, long> _nextOrigin = [];
+
+    /// <summary>A log is done (replaced or closed): its shard's later files continue its positions.</summary>
+    private void Retire(ShardAppendLog log) => _nextOrigin[log.Shard] = log.Position;
 
     private void Install(ShardAppendLog[] logs)
     {
@@ -311,7 +323,7 @@ public sealed partial class AppendOnlyLog : ICommandLog, IAofStatus, IDisposable
         {
             long total = BaseSize;
             if (Logs is { } logs)
-                foreach (var l in logs) total += l?.Written ?? 0;
+                foreach (var l in logs) total += l?.FileBytes ?? 0;
             return total;
         }
     }

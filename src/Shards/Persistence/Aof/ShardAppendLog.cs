@@ -7,7 +7,9 @@ namespace TdbPlus.Shards.Persistence.Aof;
 /// <summary>
 /// One shard's incremental log file. Commands append into a byte buffer (no allocation once grown) on the
 /// shard's thread; at the end of the shard's loop iteration the buffer goes to the file in one write; the
-/// sync thread fsyncs what was written. Positions are byte offsets in the file.
+/// sync thread fsyncs what was written. Positions are the shard's log offsets: the file's offsets plus the
+/// origin where this file took over from the shard's previous one, so they only grow across rewrites and
+/// a wait for an earlier file's position is met by the later file.
 /// </summary>
 public sealed class ShardAppendLog : IShardLog, IDisposable
 {
@@ -15,19 +17,21 @@ public sealed class ShardAppendLog : IShardLog, IDisposable
     private readonly EffectLog _buffer = new();
     private readonly SafeFileHandle _handle;
     private readonly FileStream? _syncStream;
+    private readonly long _origin;
     private long _fileLength;
     private long _written;
     private long _synced;
     private int _db = -1;
 
-    internal ShardAppendLog(AppendOnlyLog owner, int shard, string path)
+    internal ShardAppendLog(AppendOnlyLog owner, int shard, string path, long origin)
     {
+        _origin = origin;
         _owner = owner;
         Shard = shard;
         Path = path;
         _handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         _fileLength = RandomAccess.GetLength(_handle);
-        _written = _synced = _fileLength;
+        _written = _synced = origin + _fileLength;
         if (!OperatingSystem.IsLinux()) _syncStream = new FileStream(_handle, FileAccess.ReadWrite, 0);
     }
 
@@ -36,12 +40,15 @@ public sealed class ShardAppendLog : IShardLog, IDisposable
     public string Path { get; }
 
     /// <summary>Where the next record will start (file plus buffer).</summary>
-    public long Position => _fileLength + _buffer.Length;
+    public long Position => _origin + _fileLength + _buffer.Length;
 
-    /// <summary>Bytes written to the file (readable from any thread).</summary>
+    /// <summary>Position up to which records are in the file (readable from any thread).</summary>
     public long Written => Volatile.Read(ref _written);
 
-    /// <summary>Bytes known to be on disk.</summary>
+    /// <summary>Bytes written to this file (INFO aof_current_size).</summary>
+    public long FileBytes => Written - _origin;
+
+    /// <summary>Position up to which records are on disk.</summary>
     public long Synced => Volatile.Read(ref _synced);
 
     /// <summary>Bytes buffered, not yet written (INFO aof_buffer_length; approximate from other threads).</summary>
@@ -102,7 +109,7 @@ public sealed class ShardAppendLog : IShardLog, IDisposable
         _fileLength += n;
         _buffer.Clear();
         _buffer.Trim(4 * 1024 * 1024);
-        Volatile.Write(ref _written, _fileLength);
+        Volatile.Write(ref _written, _origin + _fileLength);
         _owner.WriteSucceeded(this);
     }
 
