@@ -265,6 +265,37 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void AFailedBgsaveStopsWritesUntilASaveSucceeds()
+    {
+        string parent = NewDir();
+        string dir = Path.Combine(parent, "data");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            using var server = new ServerProcess("--dir", dir, "--save", "3600 1");
+            using var c = new RawClient(server.Port);
+            Assert.Equal("+OK\r\n", c.Call("SET", "a", "1"));
+            Directory.Delete(dir);
+            Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!c.Call("INFO", "persistence").Contains("rdb_last_bgsave_status:err") && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            const string misconf = "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.\r\n";
+            Assert.Equal(misconf, c.Call("SET", "a", "2"));
+            Assert.Equal(misconf, c.Call("PING"));
+            Assert.Equal("$1\r\n1\r\n", c.Call("GET", "a"));
+            Directory.CreateDirectory(dir);
+            Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
+            deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!c.Call("INFO", "persistence").Contains("rdb_last_bgsave_status:ok") && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            Assert.Equal("+OK\r\n", c.Call("SET", "a", "3"));
+        }
+        finally
+        {
+            Directory.Delete(parent, recursive: true);
+        }
+    }
+
+    [Fact]
     public void DebugReloadKeepsTheData()
     {
         using var server = new ServerProcess("--save", "");
