@@ -296,6 +296,40 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void FlushAllWithSaveRulesSavesTheEmptyDatasetAndDropsARunningBgsave()
+    {
+        string dir = NewDir();
+        try
+        {
+            using (var server = new ServerProcess("--dir", dir, "--save", "3600 1000000"))
+            {
+                using var c = new RawClient(server.Port);
+                Assert.Equal("+OK\r\n", c.Call("DEBUG", "POPULATE", "5000"));
+                Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "rdb-key-save-delay", "1000"));
+                Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
+                Assert.Contains("rdb_bgsave_in_progress:1", c.Call("INFO", "persistence"));
+                Assert.Equal("+OK\r\n", c.Call("FLUSHALL"));
+                string info = c.Call("INFO", "persistence");
+                Assert.Contains("rdb_bgsave_in_progress:0", info);
+                Assert.Contains("rdb_last_bgsave_status:ok", info);
+                Assert.Equal("+OK\r\n", c.Call("SET", "after-flush", "1"));
+                Thread.Sleep(300); // the dropped snapshot's writer finishes: it must not replace the dump
+                c.Send("SHUTDOWN", "NOSAVE");
+                Assert.True(server.WaitForExit(20_000));
+            }
+            using (var server = new ServerProcess("--dir", dir, "--save", ""))
+            {
+                using var c = new RawClient(server.Port);
+                Assert.Equal(":0\r\n", c.Call("DBSIZE"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void DebugReloadKeepsTheData()
     {
         using var server = new ServerProcess("--save", "");

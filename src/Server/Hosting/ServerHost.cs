@@ -57,6 +57,7 @@ public sealed class ServerHost : IDisposable
             ServerVersion = Families.InfoSections.RedisVersion,
             UsedMemory = () => Engine.UsedBytes,
         };
+        Engine.FlushAllObserver = Snapshots;
         RunId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
         ReplId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
     }

@@ -60,6 +60,9 @@ public sealed class ShardSet : IDisposable
 
     public void SnapshotShardsChanged(int delta) => Interlocked.Add(ref _snapshotShardsActive, delta);
 
+    /// <summary>Persistence's interest in FLUSHALL (snapshots), or null.</summary>
+    public IFlushAllObserver? FlushAllObserver { get; set; }
+
     private volatile string? _diskError;
 
     /// <summary>

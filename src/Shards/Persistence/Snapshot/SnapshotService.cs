@@ -10,7 +10,7 @@ namespace TdbPlus.Shards.Persistence.Snapshot;
 /// Point-in-time RDB snapshots without fork: BGSAVE (shards keep serving while they write), SAVE (shards parked),
 /// the `save` rules, and the state INFO persistence and LASTSAVE report.
 /// </summary>
-public sealed class SnapshotService : IDisposable
+public sealed class SnapshotService : IFlushAllObserver, IDisposable
 {
     private const int RetryDelaySeconds = 5;
 
@@ -226,8 +226,38 @@ public sealed class SnapshotService : IDisposable
         return o.Written.ToArray();
     }
 
+    /// <summary>
+    /// FLUSHALL: a BGSAVE still writing would put the flushed data back on disk, so it is dropped (as Redis kills
+    /// its child, without counting it as a failure). A snapshot that is an AOF rewrite's base is left alone.
+    /// </summary>
+    public void FlushingAll()
+    {
+        Run? run;
+        lock (_lock)
+        {
+            run = _current;
+            if (run is null || run.AofBase) return;
+            run.Discarded = true;
+            _current = null;
+        }
+        var reason = new OperationCanceledException("discarded by FLUSHALL");
+        foreach (var shard in run.Shards) shard?.Discard(reason);
+    }
+
+    /// <summary>FLUSHALL with save rules set: the empty dataset is saved at once, so a restart does not bring it back.</summary>
+    public void FlushedAll()
+    {
+        if (_config["save"].Value.Length == 0 || InProgress) return;
+        SaveWhileParked(DumpPath);
+    }
+
     private bool Finish(Run run, Task written, bool background)
     {
+        if (run.Discarded)
+        {
+            _notice("Background saving terminated by FLUSHALL");
+            return false;
+        }
         bool ok = written.IsCompletedSuccessfully;
         long seconds = (long)Stopwatch.GetElapsedTime(run.StartTicks).TotalSeconds;
         lock (_lock)
@@ -295,6 +325,8 @@ public sealed class SnapshotService : IDisposable
         public long StartTicks { get; } = Stopwatch.GetTimestamp();
         public long DirtyAtStart { get; set; }
         public bool AofBase { get; init; }
+
+        public bool Discarded { get; set; }
 
         public void Fail(Exception ex)
         {
