@@ -5,7 +5,9 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 TDB_DLL="$ROOT/src/Server/bin/Release/net10.0/tdbplus.dll"
 PIDS=()
 
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# TDB+ writes its snapshots here (never into the working tree); removed on exit.
+BENCH_DATA_DIR=$(mktemp -d)
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$BENCH_DATA_DIR"; }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -35,7 +37,7 @@ start_server() {
   local name=$1 port=$2; shift 2
   case "$name" in
     redis) redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no "$@" >/dev/null 2>&1 & ;;
-    tdb) dotnet "$TDB_DLL" --port "$port" --bind 127.0.0.1 "$@" >/dev/null 2>&1 & ;;
+    tdb) dotnet "$TDB_DLL" --port "$port" --bind 127.0.0.1 --save "" --dir "$BENCH_DATA_DIR" "$@" >/dev/null 2>&1 & ;;
     garnet) "$GARNET" --port "$port" --bind 127.0.0.1 "$@" >/dev/null 2>&1 & ;;
   esac
   SERVER_PID=$!

@@ -265,6 +265,71 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void AFailedBgsaveStopsWritesUntilASaveSucceeds()
+    {
+        string parent = NewDir();
+        string dir = Path.Combine(parent, "data");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            using var server = new ServerProcess("--dir", dir, "--save", "3600 1");
+            using var c = new RawClient(server.Port);
+            Assert.Equal("+OK\r\n", c.Call("SET", "a", "1"));
+            Directory.Delete(dir);
+            Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!c.Call("INFO", "persistence").Contains("rdb_last_bgsave_status:err") && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            const string misconf = "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.\r\n";
+            Assert.Equal(misconf, c.Call("SET", "a", "2"));
+            Assert.Equal(misconf, c.Call("PING"));
+            Assert.Equal("$1\r\n1\r\n", c.Call("GET", "a"));
+            Directory.CreateDirectory(dir);
+            Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
+            deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!c.Call("INFO", "persistence").Contains("rdb_last_bgsave_status:ok") && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            Assert.Equal("+OK\r\n", c.Call("SET", "a", "3"));
+        }
+        finally
+        {
+            Directory.Delete(parent, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void FlushAllWithSaveRulesSavesTheEmptyDatasetAndDropsARunningBgsave()
+    {
+        string dir = NewDir();
+        try
+        {
+            using (var server = new ServerProcess("--dir", dir, "--save", "3600 1000000"))
+            {
+                using var c = new RawClient(server.Port);
+                Assert.Equal("+OK\r\n", c.Call("DEBUG", "POPULATE", "5000"));
+                Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "rdb-key-save-delay", "1000"));
+                Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
+                Assert.Contains("rdb_bgsave_in_progress:1", c.Call("INFO", "persistence"));
+                Assert.Equal("+OK\r\n", c.Call("FLUSHALL"));
+                string info = c.Call("INFO", "persistence");
+                Assert.Contains("rdb_bgsave_in_progress:0", info);
+                Assert.Contains("rdb_last_bgsave_status:ok", info);
+                Assert.Equal("+OK\r\n", c.Call("SET", "after-flush", "1"));
+                Thread.Sleep(300); // the dropped snapshot's writer finishes: it must not replace the dump
+                c.Send("SHUTDOWN", "NOSAVE");
+                Assert.True(server.WaitForExit(20_000));
+            }
+            using (var server = new ServerProcess("--dir", dir, "--save", ""))
+            {
+                using var c = new RawClient(server.Port);
+                Assert.Equal(":0\r\n", c.Call("DBSIZE"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void DebugReloadKeepsTheData()
     {
         using var server = new ServerProcess("--save", "");

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker, QueueEvents } from 'bullmq';
 
@@ -15,6 +16,7 @@ const dll = process.env.TDBPLUS_SERVER_DLL ??
 const JOBS = 10_000;
 let server;
 let port;
+let dataDir;
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -42,11 +44,16 @@ async function waitForPing(p, ms) {
 before(async () => {
   assert.ok(fs.existsSync(dll), `${dll} not found: build src/Server in Release first`);
   port = await freePort();
-  server = spawn('dotnet', [dll, '--port', String(port), '--bind', '127.0.0.1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Its own data directory: nothing is written into (or loaded from) the working tree.
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tdbplus-bullmq-'));
+  server = spawn('dotnet', [dll, '--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitForPing(port, 20_000);
 });
 
-after(() => { if (server) server.kill('SIGKILL'); });
+after(() => {
+  if (server) server.kill('SIGKILL');
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
 
 test('10,000 jobs, concurrency 50, ~5% retried once', { timeout: 110_000 }, async () => {
   const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };

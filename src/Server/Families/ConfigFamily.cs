@@ -101,6 +101,12 @@ public static class ConfigFamily
                 errArg = name;
                 continue;
             }
+            if (d.Protected && !ctx.EnabledFor("enable-protected-configs"))
+            {
+                err = "can't set protected config";
+                errArg = name;
+                continue;
+            }
             for (int j = 0; j < i; j++)
             {
                 if (directives[j] == d)

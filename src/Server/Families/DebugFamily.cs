@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Globalization;
-using System.Net;
 using TdbPlus.Resp;
 using TdbPlus.Shards.Commands;
 using TdbPlus.Shards.Keyspace;
@@ -22,16 +21,7 @@ public static class DebugFamily
 
     private const string NotAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
 
-    private static bool Allowed(CommandContext ctx)
-    {
-        string mode = ctx.Engine.Config["enable-debug-command"].Value;
-        if (mode == "yes") return true;
-        if (mode != "local") return false;
-        string addr = ctx.Conn().RemoteAddress;
-        int colon = addr.LastIndexOf(':');
-        string ip = colon > 0 ? addr[..colon].Trim('[', ']') : addr;
-        return IPAddress.TryParse(ip, out var a) && IPAddress.IsLoopback(a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a);
-    }
+    private static bool Allowed(CommandContext ctx) => ctx.EnabledFor("enable-debug-command");
 
     private static void Debug(CommandContext ctx)
     {

@@ -11,6 +11,22 @@ internal static class HostAccess
 
     public static ServerHost Host(this CommandContext ctx) => ((Connection)ctx.Session).Host;
 
+    /// <summary>
+    /// A yes/no/local switch such as enable-debug-command or enable-protected-configs, for this client: "local"
+    /// allows loopback connections only, as Redis's allowProtectedAction.
+    /// </summary>
+    public static bool EnabledFor(this CommandContext ctx, string directive)
+    {
+        string mode = ctx.Engine.Config[directive].Value;
+        if (mode == "yes") return true;
+        if (mode != "local") return false;
+        string addr = ctx.Conn().RemoteAddress;
+        int colon = addr.LastIndexOf(':');
+        string ip = colon > 0 ? addr[..colon].Trim('[', ']') : addr;
+        return System.Net.IPAddress.TryParse(ip, out var a) &&
+            System.Net.IPAddress.IsLoopback(a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a);
+    }
+
     /// <summary>A help reply as Redis's addReplyHelp: the header line, the lines given, then HELP.</summary>
     public static void Help(this CommandContext ctx, string command, params string[] lines)
     {

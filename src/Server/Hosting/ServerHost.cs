@@ -59,6 +59,7 @@ public sealed class ServerHost : IDisposable
             ServerVersion = Families.InfoSections.RedisVersion,
             UsedMemory = () => Engine.UsedBytes,
         };
+        Engine.FlushAllObserver = Snapshots;
         Aof.Snapshots = Snapshots;
         RunId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
         ReplId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));

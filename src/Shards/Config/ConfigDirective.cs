@@ -36,6 +36,9 @@ public sealed class ConfigDirective
     public string[] EnumValues { get; }
     public string[] Aliases { get; }
 
+    /// <summary>Changed at run time only where enable-protected-configs allows (dir, dbfilename: Redis's PROTECTED_CONFIG).</summary>
+    public bool Protected { get; init; }
+
     /// <summary>A String directive with its own syntax (notify-keyspace-events, client-output-buffer-limit), or null.</summary>
     public CustomConfigParser? Parser { get; }
 

@@ -19,8 +19,9 @@ public sealed class ServerConfig
         Add(new("maxmemory-policy", ConfigKind.Enum, "noeviction", true, enumValues: EvictionPolicies));
         Add(new("maxmemory-eviction-tenacity", ConfigKind.Integer, "10", true, 0, 100));
         Add(new("maxmemory-samples", ConfigKind.Integer, "5", true, 1, 64));
-        Add(new("dir", ConfigKind.String, Directory.GetCurrentDirectory(), true));
-        Add(new("dbfilename", ConfigKind.String, "dump.rdb", true));
+        Add(new("dir", ConfigKind.String, Directory.GetCurrentDirectory(), true, parser: ParseDir) { Protected = true });
+        Add(new("dbfilename", ConfigKind.String, "dump.rdb", true, parser: ParseFileName) { Protected = true });
+        Add(new("enable-protected-configs", ConfigKind.Enum, "no", false, enumValues: ["no", "yes", "local"]));
         Add(new("databases", ConfigKind.Integer, "16", false, 1, int.MaxValue));
         Add(new("shards", ConfigKind.Integer, Environment.ProcessorCount.ToString(), false, 1, 1024));
         Add(new("proto-max-bulk-len", ConfigKind.Memory, "536870912", true, 1024 * 1024, long.MaxValue));
@@ -101,6 +102,28 @@ public sealed class ServerConfig
     public long HashMaxListpackEntries => this["hash-max-listpack-entries"].NumericValue;
     public long HashMaxListpackValue => this["hash-max-listpack-value"].NumericValue;
     public long SetMaxIntsetEntries => this["set-max-intset-entries"].NumericValue;
+
+    // Redis chdir()s into it: it must exist, and CONFIG GET shows the absolute path.
+    private static bool ParseDir(string text, out string canonical, out string? error)
+    {
+        canonical = "";
+        error = null;
+        string full = Path.GetFullPath(text);
+        if (!Directory.Exists(full))
+        {
+            error = "No such file or directory";
+            return false;
+        }
+        canonical = full;
+        return true;
+    }
+
+    private static bool ParseFileName(string text, out string canonical, out string? error)
+    {
+        canonical = text;
+        error = text.Contains('/') ? "dbfilename can't be a path, just a filename" : null;
+        return error is null;
+    }
 
     private static bool ParseNotifyKeyspaceEvents(string text, out string canonical, out string? error)
     {

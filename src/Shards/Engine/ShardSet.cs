@@ -60,6 +60,21 @@ public sealed class ShardSet : IDisposable
 
     public void SnapshotShardsChanged(int delta) => Interlocked.Add(ref _snapshotShardsActive, delta);
 
+    /// <summary>Persistence's interest in FLUSHALL (snapshots), or null.</summary>
+    public IFlushAllObserver? FlushAllObserver { get; set; }
+
+    private volatile string? _diskError;
+
+    /// <summary>
+    /// Redis's MISCONF state: set while persistence is failing and configured to stop writes (the last BGSAVE
+    /// failed under stop-writes-on-bgsave-error); write commands and PING get this error. Null otherwise.
+    /// </summary>
+    public string? DiskError
+    {
+        get => _diskError;
+        set => _diskError = value;
+    }
+
     private volatile bool _loading;
 
     /// <summary>True while a dataset is being loaded: commands without the loading flag get Redis's LOADING error.</summary>

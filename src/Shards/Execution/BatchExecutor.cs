@@ -401,6 +401,12 @@ public sealed partial class BatchExecutor
             cmd.Error = Errors.NoAuth;
             return RunKind.Other;
         }
+        if (_engine.DiskError is { } diskError && ((spec.Flags & CommandFlags.Write) != 0 || (def.Parent is null && spec.Name == "PING")))
+        {
+            def.RecordRejected();
+            cmd.Error = diskError;
+            return RunKind.Other;
+        }
         if (_session.PubSubMode && _session.Protocol == 2 && !AllowedWhileSubscribed(def))
         {
             def.RecordRejected();

@@ -43,11 +43,14 @@ public static class KeyspaceFamily
     private static void FlushAll(CommandContext ctx)
     {
         if (!ValidFlushArgs(ctx)) return;
+        var observer = ctx.Engine.FlushAllObserver;
+        observer?.FlushingAll();
         foreach (var shard in ctx.Engine.Shards)
         {
             shard.ClearAll();
             shard.Store.ObjectBytes = 0;
         }
+        observer?.FlushedAll();
         ctx.NotifyFlushed(-1);
         ctx.Reply.Ok();
     }

@@ -149,6 +149,9 @@ internal sealed class ShardSnapshot : ISnapshotGuard, IShardBackgroundTask
         _chunkDb = -1;
     }
 
+    /// <summary>Drops this shard's part (the whole snapshot is being discarded); the shard must be parked.</summary>
+    public void Discard(Exception reason) => Abort(reason);
+
     private void Abort(Exception ex)
     {
         if (_done) return;

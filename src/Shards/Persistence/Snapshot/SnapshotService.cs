@@ -10,7 +10,7 @@ namespace TdbPlus.Shards.Persistence.Snapshot;
 /// Point-in-time RDB snapshots without fork: BGSAVE (shards keep serving while they write), SAVE (shards parked),
 /// the `save` rules, and the state INFO persistence and LASTSAVE report.
 /// </summary>
-public sealed class SnapshotService : IDisposable
+public sealed class SnapshotService : IFlushAllObserver, IDisposable
 {
     private const int RetryDelaySeconds = 5;
 
@@ -30,6 +30,19 @@ public sealed class SnapshotService : IDisposable
         _notice = notice;
         _warning = warning;
         _cron = new Timer(_ => CheckSaveRules(), null, 100, 100);
+        config["save"].Changed += _ => UpdateDiskError();
+        config["stop-writes-on-bgsave-error"].Changed += _ => UpdateDiskError();
+    }
+
+    private const string BgsaveFailing =
+        "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+    // Redis refuses writes while the last BGSAVE failed, when save rules are set and stop-writes-on-bgsave-error is on.
+    private void UpdateDiskError()
+    {
+        bool deny = !LastBgsaveOk && _config["stop-writes-on-bgsave-error"].Value == "yes" && _config["save"].Value.Length > 0;
+        if (deny) _engine.DiskError ??= BgsaveFailing;
+        else if (ReferenceEquals(_engine.DiskError, BgsaveFailing)) _engine.DiskError = null;
     }
 
     /// <summary>Text the snapshot header's aux fields carry, set by the host.</summary>
@@ -100,8 +113,9 @@ public sealed class SnapshotService : IDisposable
     /// </summary>
     public Task<bool> StartAsync(string path, Action? atSnapshotInstant = null, bool aofBase = false)
     {
-        var run = Claim(path, aofBase);
+        var run = Claim(path, aofBase, background: true);
         _notice($"Background saving started");
+        if (run is null) return Task.FromResult(false);
         _engine.Schedule(_engine.AllShardsMask, null, hold =>
         {
             try
@@ -125,7 +139,8 @@ public sealed class SnapshotService : IDisposable
     /// <summary>SAVE: writes the snapshot with every shard parked by the caller; false when it failed.</summary>
     public bool SaveWhileParked(string path)
     {
-        var run = Claim(path, aofBase: false);
+        var run = Claim(path, aofBase: false, background: false);
+        if (run is null) return false;
         try
         {
             Begin(run);
@@ -145,15 +160,32 @@ public sealed class SnapshotService : IDisposable
         return Finish(run, run.File.Completion, background: false);
     }
 
-    private Run Claim(string path, bool aofBase)
+    // Null when the file cannot even be created: the save has failed (reported like any other failure).
+    private Run? Claim(string path, bool aofBase, bool background)
     {
         lock (_lock)
         {
             if (_current is not null) throw new InvalidOperationException("Background save already in progress");
-            var run = new Run(new SnapshotFile(path, _engine.Count), _engine.Count) { AofBase = aofBase };
-            _current = run;
             Saves++;
             _lastTryUnix = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            SnapshotFile file;
+            try
+            {
+                file = new SnapshotFile(path, _engine.Count);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _warning($"Failed opening the temp RDB file for saving: {ex.Message}");
+                if (background)
+                {
+                    LastBgsaveOk = false;
+                    LastBgsaveSeconds = 0;
+                }
+                UpdateDiskError();
+                return null;
+            }
+            var run = new Run(file, _engine.Count) { AofBase = aofBase };
+            _current = run;
             return run;
         }
     }
@@ -194,8 +226,38 @@ public sealed class SnapshotService : IDisposable
         return o.Written.ToArray();
     }
 
+    /// <summary>
+    /// FLUSHALL: a BGSAVE still writing would put the flushed data back on disk, so it is dropped (as Redis kills
+    /// its child, without counting it as a failure). A snapshot that is an AOF rewrite's base is left alone.
+    /// </summary>
+    public void FlushingAll()
+    {
+        Run? run;
+        lock (_lock)
+        {
+            run = _current;
+            if (run is null || run.AofBase) return;
+            run.Discarded = true;
+            _current = null;
+        }
+        var reason = new OperationCanceledException("discarded by FLUSHALL");
+        foreach (var shard in run.Shards) shard?.Discard(reason);
+    }
+
+    /// <summary>FLUSHALL with save rules set: the empty dataset is saved at once, so a restart does not bring it back.</summary>
+    public void FlushedAll()
+    {
+        if (_config["save"].Value.Length == 0 || InProgress) return;
+        SaveWhileParked(DumpPath);
+    }
+
     private bool Finish(Run run, Task written, bool background)
     {
+        if (run.Discarded)
+        {
+            _notice("Background saving terminated by FLUSHALL");
+            return false;
+        }
         bool ok = written.IsCompletedSuccessfully;
         long seconds = (long)Stopwatch.GetElapsedTime(run.StartTicks).TotalSeconds;
         lock (_lock)
@@ -213,6 +275,7 @@ public sealed class SnapshotService : IDisposable
             }
             _current = null;
         }
+        UpdateDiskError();
         if (ok)
         {
             long keys = 0;
@@ -262,6 +325,8 @@ public sealed class SnapshotService : IDisposable
         public long StartTicks { get; } = Stopwatch.GetTimestamp();
         public long DirtyAtStart { get; set; }
         public bool AofBase { get; init; }
+
+        public bool Discarded { get; set; }
 
         public void Fail(Exception ex)
         {
