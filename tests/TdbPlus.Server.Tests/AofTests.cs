@@ -14,7 +14,20 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     private static ServerProcess Start(string dir, params string[] extra) =>
-        new(["--dir", dir, "--appendonly", "yes", .. extra]);
+        Loaded(new(["--dir", dir, "--appendonly", "yes", .. extra]));
+
+    // The listener answers PING while the data still loads: wait until INFO says it is done.
+    private static ServerProcess Loaded(ServerProcess server)
+    {
+        using var c = new RawClient(server.Port);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!c.Call("INFO", "persistence").Contains("loading:0\r\n"))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("still loading");
+            Thread.Sleep(20);
+        }
+        return server;
+    }
 
     // A list on another shard (of 3) than "bsrc": BLMOVE is served in two halves.
     private static readonly string MoveDestination = Enumerable.Range(0, 100).Select(i => "bdst" + i)
@@ -256,12 +269,29 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
             bytes[16] = (byte)'#'; // where the SELECT's argument starts
             File.WriteAllBytes(file, bytes);
             File.Delete(log);
-            Assert.Throws<InvalidOperationException>(() => Start(dir, "--shards", "1", "--logfile", log).Dispose());
+            AssertRefusesToStart(dir, "--shards", "1", "--logfile", log);
             Assert.Contains("Bad file format reading the append only file appendonly.aof.1.shard0.incr.aof at offset 16 (expected '$')", File.ReadAllText(log));
+            Assert.False(File.Exists(Path.Combine(dir, "dump.rdb")));
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    // The listener may answer (LOADING) before the load fails: either way the process must end with status 1,
+    // without writing a snapshot over the data it could not load.
+    private static void AssertRefusesToStart(string dir, params string[] extra)
+    {
+        try
+        {
+            using var server = new ServerProcess(["--dir", dir, "--appendonly", "yes", .. extra]);
+            Assert.True(server.WaitForExit(20_000), "the server kept running over data it could not load");
+            Assert.Equal(1, server.ExitCode);
+        }
+        catch (InvalidOperationException ex)
+        {
+            Assert.Contains("server exited early (1)", ex.Message);
         }
     }
 
@@ -277,7 +307,7 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
             string file = Path.Combine(dir, "appendonlydir", "appendonly.aof.1.shard0.incr.aof");
             File.AppendAllText(file, "*2\r\n$3\r\nDEL");
             string log = Path.Combine(dir, "server.log");
-            Assert.Throws<InvalidOperationException>(() => Start(dir, "--shards", "1", "--aof-load-truncated", "no", "--logfile", log).Dispose());
+            AssertRefusesToStart(dir, "--shards", "1", "--aof-load-truncated", "no", "--logfile", log);
             Assert.Contains("Unexpected end of file reading the append only file appendonly.aof.1.shard0.incr.aof at offset", File.ReadAllText(log));
         }
         finally
@@ -292,7 +322,7 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
         string dir = NewDir();
         try
         {
-            using (var server = new ServerProcess("--dir", dir, "--shards", "2", "--save", ""))
+            using (var server = Loaded(new ServerProcess("--dir", dir, "--shards", "2", "--save", "")))
             using (var c = new RawClient(server.Port))
             {
                 c.Call("SET", "k1", "v1");
@@ -303,7 +333,7 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
             }
             // Killed: no dump.rdb; the log (base + shard logs) has both keys, and loads with appendonly no too.
             Assert.False(File.Exists(Path.Combine(dir, "dump.rdb")));
-            using (var server = new ServerProcess("--dir", dir, "--shards", "2", "--save", ""))
+            using (var server = Loaded(new ServerProcess("--dir", dir, "--shards", "2", "--save", "")))
             using (var c = new RawClient(server.Port))
             {
                 Assert.Equal("*2\r\n$2\r\nv1\r\n$2\r\nv2\r\n", c.Call("MGET", "k1", "k2"));
@@ -359,7 +389,7 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
         string dir = NewDir();
         try
         {
-            using (var server = new ServerProcess("--dir", dir, "--shards", "2", "--save", ""))
+            using (var server = Loaded(new ServerProcess("--dir", dir, "--shards", "2", "--save", "")))
             using (var c = new RawClient(server.Port))
             {
                 c.Call("SET", "from-dump", "1");

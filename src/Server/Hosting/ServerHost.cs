@@ -136,7 +136,8 @@ public sealed class ServerHost : IDisposable
         if (!Start()) return 1;
         _stopped.Wait();
         Shutdown();
-        if (SaveOnExit ?? Config["save"].Value.Length > 0) SaveBeforeExit();
+        // Never over data that failed to load: the final save would replace it with an empty dataset.
+        if (!LoadFailed && (SaveOnExit ?? Config["save"].Value.Length > 0)) SaveBeforeExit();
         return ExitCode;
     }
 
@@ -239,6 +240,8 @@ public sealed class ServerHost : IDisposable
             }
         }
         Log.Notice($"TDB+ starting, pid={Environment.ProcessId}, shards={Engine.Count}, databases={Config.Databases}, transport={Transport}");
+        // LOADING from the first connection on: the listener opens before the data is loaded.
+        Engine.Loading = true;
         Engine.Start();
         StartupMemory = UsedMemory();
         try

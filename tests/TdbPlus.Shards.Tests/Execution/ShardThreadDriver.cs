@@ -28,7 +28,8 @@ internal sealed class ShardThreadDriver : IDisposable
         ExecutionHooks? hooks = null;
         if (aofDir is not null)
         {
-            config["dir"].TrySet(aofDir, out _);
+            Directory.CreateDirectory(aofDir);
+            if (!config["dir"].TrySet(aofDir, out string? why)) throw new InvalidOperationException(why);
             config["appendonly"].TrySet("yes", out _);
             config["appendfsync"].TrySet(appendFsync, out _);
             hooks = new ExecutionHooks(new SilentObserver());

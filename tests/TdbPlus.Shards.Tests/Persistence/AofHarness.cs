@@ -30,6 +30,7 @@ internal sealed class AofHarness : IDisposable
     public AofHarness(string dir, int shards, bool appendOnly = true, string fsync = "everysec")
     {
         Dir = dir;
+        Directory.CreateDirectory(dir);
         var config = new ServerConfig();
         Assert.True(config["shards"].TrySet(shards.ToString(), out _));
         Assert.True(config["dir"].TrySet(dir, out _));
