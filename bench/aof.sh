@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SET throughput with the append-only log on: appendfsync everysec and always, TDB+ next to redis-server in
-# the same run (each server on a fresh data directory). redis-benchmark -t set, 50 clients, 64-byte values,
-# keys from -r 1000000, pipelines of 1 and 16; medians over rounds; ratio = TDB+ / redis-server.
+# the same run (each server on a fresh data directory, no save rules: the log alone). redis-benchmark -t set,
+# 50 clients, 64-byte values, keys from -r 1000000, pipelines of 1 and 16; medians over rounds;
+# ratio = TDB+ / redis-server.
 # Usage: bench/aof.sh [--requests N] [--shards N] [--rounds R]
 source "$(dirname "$0")/lib.sh"
 REQUESTS=${REQUESTS:-200000}
@@ -26,7 +27,7 @@ run_one() { # server fsync pipeline
   port=$(free_port)
   dir=$(mktemp -d "$DATA/$server-$fsync-$pipeline.XXXX")
   if [ "$server" = tdb ]; then
-    start_server tdb "$port" --dir "$dir" --appendonly yes --appendfsync "$fsync" "${TDB_ARGS[@]}"
+    start_server tdb "$port" --dir "$dir" --save "" --appendonly yes --appendfsync "$fsync" "${TDB_ARGS[@]}"
   else
     start_server redis "$port" --dir "$dir" --appendonly yes --appendfsync "$fsync"
   fi
