@@ -201,6 +201,7 @@ public sealed class SnapshotService : IFlushAllObserver, IDisposable
             Lfu = _config.MaxMemoryPolicy.Contains("lfu", StringComparison.Ordinal),
             NowMs = _engine.Clock.NowMs,
             ListFill = (int)_config["list-max-listpack-size"].NumericValue,
+            ListCompressDepth = (int)_config["list-compress-depth"].NumericValue,
         };
         run.File.Start(Header(run.AofBase));
         for (int i = 0; i < _engine.Count; i++)
