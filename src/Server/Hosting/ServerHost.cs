@@ -173,7 +173,7 @@ public sealed class ServerHost : IDisposable
             {
                 RdbFileLoader.Load(path, Engine, Loading, m => Log.Notice(m));
             }
-            catch (Exception ex) when (ex is Shards.Persistence.Rdb.RdbFormatException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is Shards.Codecs.RdbFormatException or IOException or UnauthorizedAccessException)
             {
                 Log.Warning($"Fatal error loading the DB ({path}): {ex.Message}. Exiting.");
                 RequestStop(1);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Config;
 using TdbPlus.Shards.Engine;
 using TdbPlus.Shards.Persistence.Rdb;
