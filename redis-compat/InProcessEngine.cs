@@ -1,13 +1,14 @@
 using System.Text;
 using TdbPlus.Resp;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Commands;
 using TdbPlus.Shards.Config;
 using TdbPlus.Shards.Engine;
 using TdbPlus.Shards.Execution;
 using TdbPlus.Shards.Families;
 using TdbPlus.Shards.Keyspace;
-using TdbPlus.Shards.Persistence;
 using TdbPlus.Shards.Persistence.Rdb;
+using TdbPlus.Shards.Persistence;
 using TdbPlus.Shards.Storage;
 
 namespace TdbPlus.RedisCompat;

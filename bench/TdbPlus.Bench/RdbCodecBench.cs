@@ -1,5 +1,6 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Keyspace;
 using TdbPlus.Shards.Persistence.Rdb;
 using TdbPlus.Shards.Storage;

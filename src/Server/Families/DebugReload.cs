@@ -50,7 +50,7 @@ internal static class DebugReload
         {
             RdbFileLoader.Load(snapshots.DumpPath, ctx.Engine, host.Loading, m => host.Log.Notice(m));
         }
-        catch (Exception ex) when (ex is Shards.Persistence.Rdb.RdbFormatException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is Shards.Codecs.RdbFormatException or IOException or UnauthorizedAccessException)
         {
             host.Log.Warning($"DEBUG RELOAD failed loading {snapshots.DumpPath}: {ex.Message}");
             ctx.Error("ERR Error trying to load the RDB dump, check server logs.");

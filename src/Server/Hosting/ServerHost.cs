@@ -189,7 +189,7 @@ public sealed class ServerHost : IDisposable
                 Log.Warning(ex.Message);
                 StopForLoadFailure();
             }
-            catch (Exception ex) when (ex is Shards.Persistence.Rdb.RdbFormatException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is Shards.Codecs.RdbFormatException or IOException or UnauthorizedAccessException)
             {
                 Log.Warning($"Fatal error loading the DB ({path}): {ex.Message}. Exiting.");
                 StopForLoadFailure();

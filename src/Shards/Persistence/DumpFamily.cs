@@ -1,5 +1,6 @@
 using System.Text;
 using TdbPlus.Resp;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Commands;
 using TdbPlus.Shards.Config;
 using TdbPlus.Shards.Keyspace;

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using TdbPlus.Resp;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Commands;
 using TdbPlus.Shards.Keyspace;
 using TdbPlus.Shards.Persistence.Rdb;

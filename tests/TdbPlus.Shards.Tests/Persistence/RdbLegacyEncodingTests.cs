@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Persistence.Rdb;
 using TdbPlus.Shards.Tests.Families;
 

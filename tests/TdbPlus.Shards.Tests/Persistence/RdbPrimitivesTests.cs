@@ -1,4 +1,5 @@
 using System.Text;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Persistence.Rdb;
 
 namespace TdbPlus.Shards.Tests.Persistence;

@@ -1,7 +1,8 @@
 using System.Text;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Keyspace;
-using TdbPlus.Shards.Tests.Families;
 using TdbPlus.Shards.Persistence.Rdb;
+using TdbPlus.Shards.Tests.Families;
 
 namespace TdbPlus.Shards.Tests.Persistence;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Engine;
 using TdbPlus.Shards.Families;
 using TdbPlus.Shards.Keyspace;

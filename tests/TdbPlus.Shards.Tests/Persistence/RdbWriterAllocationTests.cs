@@ -1,3 +1,4 @@
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Keyspace;
 using TdbPlus.Shards.Persistence.Rdb;
 using TdbPlus.Shards.Storage;

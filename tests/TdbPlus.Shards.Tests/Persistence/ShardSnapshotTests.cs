@@ -1,10 +1,11 @@
 using System.Text;
+using Record = TdbPlus.Shards.Storage.Record;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Config;
 using TdbPlus.Shards.Engine;
 using TdbPlus.Shards.Keyspace;
 using TdbPlus.Shards.Persistence.Rdb;
 using TdbPlus.Shards.Persistence.Snapshot;
-using Record = TdbPlus.Shards.Storage.Record;
 
 namespace TdbPlus.Shards.Tests.Persistence;
 

@@ -1,3 +1,4 @@
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Families.Lists;
 
 namespace TdbPlus.Shards.Persistence.Rdb;

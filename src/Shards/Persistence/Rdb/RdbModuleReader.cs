@@ -1,3 +1,5 @@
+using TdbPlus.Shards.Codecs;
+
 namespace TdbPlus.Shards.Persistence.Rdb;
 
 /// <summary>Reads the typed fields of a module value, refusing a field of another type than asked.</summary>

@@ -1,3 +1,5 @@
+using TdbPlus.Shards.Codecs;
+
 namespace TdbPlus.Shards.Persistence.Rdb;
 
 /// <summary>The registered module types, looked up by id when loading and by value when saving.</summary>

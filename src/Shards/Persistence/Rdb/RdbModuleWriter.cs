@@ -1,3 +1,5 @@
+using TdbPlus.Shards.Codecs;
+
 namespace TdbPlus.Shards.Persistence.Rdb;
 
 /// <summary>Writes the typed fields of a module value (RedisModule_Save* with their opcodes).</summary>

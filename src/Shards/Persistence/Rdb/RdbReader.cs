@@ -1,4 +1,5 @@
 using System.Text;
+using TdbPlus.Shards.Codecs;
 
 namespace TdbPlus.Shards.Persistence.Rdb;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using TdbPlus.Resp;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Families.Hashes;
 using TdbPlus.Shards.Families.Lists;
 using TdbPlus.Shards.Families.Sets;

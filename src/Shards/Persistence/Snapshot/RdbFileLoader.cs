@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Engine;
 using TdbPlus.Shards.Persistence.Rdb;
 using TdbPlus.Shards.Scripting;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Engine;
 using TdbPlus.Shards.Persistence.Rdb;
 

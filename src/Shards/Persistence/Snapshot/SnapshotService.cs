@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TdbPlus.Shards.Codecs;
 using TdbPlus.Shards.Config;
 using TdbPlus.Shards.Engine;
 using TdbPlus.Shards.Persistence.Rdb;
@@ -201,6 +202,7 @@ public sealed class SnapshotService : IFlushAllObserver, IDisposable
             Lfu = _config.MaxMemoryPolicy.Contains("lfu", StringComparison.Ordinal),
             NowMs = _engine.Clock.NowMs,
             ListFill = (int)_config["list-max-listpack-size"].NumericValue,
+            ListCompressDepth = (int)_config["list-compress-depth"].NumericValue,
         };
         run.File.Start(Header(run.AofBase));
         for (int i = 0; i < _engine.Count; i++)

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using TdbPlus.Resp;
 
-namespace TdbPlus.Shards.Persistence.Rdb;
+namespace TdbPlus.Shards.Codecs;
 
 /// <summary>
 /// Walks a ziplist (the pre-7.0 small encoding: zlbytes u32, zltail u32, zllen u16, entries of prevlen +

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using TdbPlus.Resp;
 
-namespace TdbPlus.Shards.Persistence.Rdb;
+namespace TdbPlus.Shards.Codecs;
 
 /// <summary>
 /// Buffered, bounds-checked reading of RDB primitives from a stream, keeping the running CRC-64 of what was

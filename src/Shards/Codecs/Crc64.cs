@@ -1,4 +1,4 @@
-namespace TdbPlus.Shards.Persistence.Rdb;
+namespace TdbPlus.Shards.Codecs;
 
 /// <summary>
 /// Redis's CRC-64 ("Jones" polynomial 0xad93d23594c935a9, reflected input and output, initial value 0, no

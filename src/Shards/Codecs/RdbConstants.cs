@@ -1,4 +1,4 @@
-namespace TdbPlus.Shards.Persistence.Rdb;
+namespace TdbPlus.Shards.Codecs;
 
 /// <summary>The type bytes, opcodes and encodings of RDB version 10 (Redis 7.0's rdb.h).</summary>
 public static class RdbConstants

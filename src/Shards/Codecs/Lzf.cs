@@ -1,4 +1,4 @@
-namespace TdbPlus.Shards.Persistence.Rdb;
+namespace TdbPlus.Shards.Codecs;
 
 /// <summary>
 /// LZF as Redis builds it (its liblzf with HLOG 16, VERY_FAST, matches allowed up to the last byte, a zeroed hash table): the same input gives the

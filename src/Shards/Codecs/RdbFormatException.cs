@@ -1,4 +1,4 @@
-namespace TdbPlus.Shards.Persistence.Rdb;
+namespace TdbPlus.Shards.Codecs;
 
 /// <summary>Corrupt, truncated or unsupported RDB input: says what was wrong and at which byte offset.</summary>
 public sealed class RdbFormatException(string message) : Exception(message)

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using TdbPlus.Resp;
 
-namespace TdbPlus.Shards.Persistence.Rdb;
+namespace TdbPlus.Shards.Codecs;
 
 /// <summary>
 /// A growable byte buffer with the RDB primitives (rdbSaveLen, rdbSaveRawString with its integer and LZF

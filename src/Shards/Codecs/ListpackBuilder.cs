@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using TdbPlus.Resp;
 
-namespace TdbPlus.Shards.Persistence.Rdb;
+namespace TdbPlus.Shards.Codecs;
 
 /// <summary>
 /// Builds a listpack in Redis's byte format (listpack.c): total bytes (u32 LE), element count (u16 LE,

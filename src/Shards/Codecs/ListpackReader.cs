@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using TdbPlus.Resp;
 
-namespace TdbPlus.Shards.Persistence.Rdb;
+namespace TdbPlus.Shards.Codecs;
 
 /// <summary>
 /// Walks a listpack in Redis's byte format, checking every length against the blob (a corrupt listpack
