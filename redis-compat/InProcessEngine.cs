@@ -11,6 +11,8 @@ using TdbPlus.Shards.Persistence.Rdb;
 using TdbPlus.Shards.Persistence;
 using TdbPlus.Shards.Storage;
 
+using TdbPlus.Shards.Tests.Execution;
+
 namespace TdbPlus.RedisCompat;
 
 /// <summary>
@@ -40,16 +42,7 @@ public sealed class InProcessEngine : IDisposable
     /// <summary>Runs one command; the raw RESP2 reply.</summary>
     public byte[] Run(params string[] args)
     {
-        var batch = new CommandBatch();
-        var buffer = new MemoryStream();
-        foreach (var a in args)
-        {
-            var bytes = Encoding.Latin1.GetBytes(a);
-            batch.Args.Add(new ArgSlice((int)buffer.Length, bytes.Length));
-            buffer.Write(bytes);
-        }
-        batch.Buffer = buffer.ToArray();
-        batch.Add(0, args.Length);
+        var batch = TestBatch.Of([args]);
         _out.Clear();
         _executor.ExecuteAsync(batch).AsTask().GetAwaiter().GetResult();
         return _out.Written.ToArray();

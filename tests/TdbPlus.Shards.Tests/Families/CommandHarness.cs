@@ -6,6 +6,8 @@ using TdbPlus.Shards.Engine;
 using TdbPlus.Shards.Execution;
 using TdbPlus.Shards.Families;
 
+using TdbPlus.Shards.Tests.Execution;
+
 namespace TdbPlus.Shards.Tests.Families;
 
 /// <summary>A started engine with the core families and one client, driven through the real executor (family tests).</summary>
@@ -63,20 +65,7 @@ internal sealed class CommandHarness : IDisposable
 
     public string Pipeline(IEnumerable<string[]> commands)
     {
-        var batch = new CommandBatch();
-        var buffer = new MemoryStream();
-        foreach (var cmd in commands)
-        {
-            int start = batch.Args.Count;
-            foreach (var a in cmd)
-            {
-                var bytes = Encoding.Latin1.GetBytes(a);
-                batch.Args.Add(new ArgSlice((int)buffer.Length, bytes.Length));
-                buffer.Write(bytes);
-            }
-            batch.Add(start, cmd.Length);
-        }
-        batch.Buffer = buffer.ToArray();
+        var batch = TestBatch.Of(commands);
         _out.Clear();
         _executor.ExecuteAsync(batch).AsTask().GetAwaiter().GetResult();
         return Encoding.Latin1.GetString(_out.Written);

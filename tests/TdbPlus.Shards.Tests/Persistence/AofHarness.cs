@@ -7,6 +7,8 @@ using TdbPlus.Shards.Execution;
 using TdbPlus.Shards.Families;
 using TdbPlus.Shards.Persistence.Aof;
 
+using TdbPlus.Shards.Tests.Execution;
+
 namespace TdbPlus.Shards.Tests.Persistence;
 
 /// <summary>An engine with the append-only log in a temporary directory, driven through the real executor.</summary>
@@ -67,20 +69,7 @@ internal sealed class AofHarness : IDisposable
 
     public string Pipeline(params string[][] commands)
     {
-        var batch = new CommandBatch();
-        var buffer = new MemoryStream();
-        foreach (var cmd in commands)
-        {
-            int start = batch.Args.Count;
-            foreach (var a in cmd)
-            {
-                var bytes = Encoding.Latin1.GetBytes(a);
-                batch.Args.Add(new ArgSlice((int)buffer.Length, bytes.Length));
-                buffer.Write(bytes);
-            }
-            batch.Add(start, cmd.Length);
-        }
-        batch.Buffer = buffer.ToArray();
+        var batch = TestBatch.Of(commands);
         _out.Clear();
         _executor.ExecuteAsync(batch).AsTask().GetAwaiter().GetResult();
         return Encoding.Latin1.GetString(_out.Written);

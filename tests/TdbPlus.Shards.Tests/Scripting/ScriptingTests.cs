@@ -7,6 +7,8 @@ using TdbPlus.Shards.Execution;
 using TdbPlus.Shards.Families;
 using TdbPlus.Shards.Scripting;
 
+using TdbPlus.Shards.Tests.Execution;
+
 namespace TdbPlus.Shards.Tests.Scripting;
 
 /// <summary>A started engine with the core families (scripting included) and clients driving real executors.</summary>
@@ -49,16 +51,7 @@ internal sealed class ScriptHarness : IDisposable
         public string Run(params string[] args)
         {
             _executor ??= new BatchExecutor(engine, table, _session, _out);
-            var batch = new CommandBatch();
-            var buffer = new MemoryStream();
-            foreach (var a in args)
-            {
-                var bytes = Encoding.Latin1.GetBytes(a);
-                batch.Args.Add(new ArgSlice((int)buffer.Length, bytes.Length));
-                buffer.Write(bytes);
-            }
-            batch.Buffer = buffer.ToArray();
-            batch.Add(0, args.Length);
+            var batch = TestBatch.Of([args]);
             _out.Clear();
             _out.Protocol = _session.Protocol;
             _executor.ExecuteAsync(batch).AsTask().GetAwaiter().GetResult();
