@@ -44,6 +44,19 @@ public sealed unsafe partial class DashTable : IDisposable
             : 0;
     }
 
+    /// <summary>
+    /// Hints the CPU to load the two buckets a lookup of <paramref name="hash"/> probes first (no effect on
+    /// the table; a no-op where there is no prefetch instruction).
+    /// </summary>
+    public void Prefetch(ulong hash)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        int home = DashSegment.Home(hash);
+        byte* seg = SegmentOf(hash);
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(DashSegment.Bucket(seg, home));
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(DashSegment.Bucket(seg, home == DashSegment.RegularBuckets - 1 ? 0 : home + 1));
+    }
+
     /// <summary>Adds a record whose key the caller knows is absent.</summary>
     public void Insert(nint rec, ulong hash)
     {
