@@ -62,6 +62,9 @@ public sealed unsafe class Database : IDisposable
     /// </summary>
     public void Prefetch(ulong hash) => _main.Prefetch(hash);
 
+    /// <summary>Second step after <see cref="Prefetch"/>: starts loading the record the lookup will compare.</summary>
+    public void PrefetchRecord(ulong hash) => _main.PrefetchRecord(hash);
+
     /// <summary>
     /// The read-path lookup (Redis's lookupKeyRead): like <see cref="Find"/>, counts keyspace hits/misses and
     /// records the access for LRU/LFU unless <paramref name="noTouch"/>.

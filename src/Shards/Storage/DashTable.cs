@@ -57,6 +57,20 @@ public sealed unsafe partial class DashTable : IDisposable
         System.Runtime.Intrinsics.X86.Sse.Prefetch0(DashSegment.Bucket(seg, home == DashSegment.RegularBuckets - 1 ? 0 : home + 1));
     }
 
+    /// <summary>
+    /// Hints the CPU to load the record a lookup of <paramref name="hash"/> will compare (its first two cache
+    /// lines: header, key and the start of the value). Reads the buckets, so call it after
+    /// <see cref="Prefetch"/> has had time to bring them in.
+    /// </summary>
+    public void PrefetchRecord(ulong hash)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        nint rec = DashSegment.LikelyRecord(SegmentOf(hash), hash, _refs);
+        if (rec == 0) return;
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)rec);
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)(rec + 64));
+    }
+
     /// <summary>Adds a record whose key the caller knows is absent.</summary>
     public void Insert(nint rec, ulong hash)
     {
