@@ -89,9 +89,9 @@ public sealed class ServerConfig
 
     /// <summary>
     /// One shard thread per core but one, and at least one: the clients' and the kernel's network work needs a
-    /// core too. On 2 cores one shard served redis-benchmark faster and with less CPU per request than two in
-    /// every test, unpipelined and pipelined (docs/performance.md, Runtime settings): with two, half the keys
-    /// cost a hop to a thread that competes with the client for the other core.
+    /// core too. On 2 cores one shard served redis-benchmark with less CPU per request than two in every test,
+    /// and as fast or faster (SET -P 16 even, the rest 1.6x): with two, half the keys cost a hop to a thread
+    /// that competes with the client for the other core (docs/performance.md, Runtime settings).
     /// </summary>
     public static int DefaultShards => Math.Max(1, Environment.ProcessorCount - 1);
     public long ProtoMaxBulkLen => this["proto-max-bulk-len"].NumericValue;
