@@ -257,7 +257,6 @@ internal static unsafe class DashSegment
         return Vector128.Equals(homes, Vector128.Create((byte)home)).ExtractMostSignificantBits() & Busy(Bucket(seg, s));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     /// <summary>
     /// The record a lookup of <paramref name="hash"/> will most likely compare first: the first entry of the home
     /// bucket (or else the displaced ones of the next) whose fingerprint matches; 0 when there is none. Reads
@@ -280,6 +279,7 @@ internal static unsafe class DashSegment
         return refs.Resolve(Slot(bucket, BitOperations.TrailingZeroCount(candidates)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Probe(byte* bucket, ReadOnlySpan<byte> key, byte fp, uint allowed, RecordRefs refs, out int slot)
     {
         // The first 16 bytes are Busy then the fingerprints, so fingerprint i lands on bit i + 2.
