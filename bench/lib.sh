@@ -37,7 +37,9 @@ start_server() {
   local name=$1 port=$2; shift 2
   case "$name" in
     redis) redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no "$@" >/dev/null 2>&1 & ;;
-    tdb) dotnet "$TDB_DLL" --port "$port" --bind 127.0.0.1 --save "" --dir "$BENCH_DATA_DIR" "$@" >/dev/null 2>&1 & ;;
+    # Like redis-server above: no save rules (a BGSAVE mid-run would be measured), no log, and a data directory
+    # of its own, so no dump.rdb is loaded from or left in the working directory.
+    tdb) dotnet "$TDB_DLL" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$BENCH_DATA_DIR" "$@" >/dev/null 2>&1 & ;;
     garnet) "$GARNET" --port "$port" --bind 127.0.0.1 "$@" >/dev/null 2>&1 & ;;
   esac
   SERVER_PID=$!

@@ -135,7 +135,10 @@ public sealed class ServerProcess : IDisposable
         }
 
         var dir = Directory.CreateTempSubdirectory("tdbplus-compat-").FullName;
-        return Start(name, port, host, [dll, "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", dir, .. extraArgs], dir);
+        // Two shards unless the test picks: the differential rows then cross shards whatever the machine's default
+        // is (one shard on 2 cores).
+        string[] shards = extraArgs.Contains("--shards") ? [] : ["--shards", "2"];
+        return Start(name, port, host, [dll, "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", dir, .. shards, .. extraArgs], dir);
     }
 
     private static ServerProcess Start(string name, int port, string exe, string[] args, string? tempDir)

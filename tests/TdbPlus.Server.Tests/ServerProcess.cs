@@ -36,6 +36,9 @@ public sealed class ServerProcess : IDisposable
         if (extraArgs.Length > 0 && !extraArgs[0].StartsWith("--", StringComparison.Ordinal)) args.Add(extraArgs[i++]);
         args.AddRange(["--port", Port.ToString(), "--bind", "127.0.0.1"]);
         args.AddRange(extraArgs.Skip(i));
+        // Two shards unless the test picks: keys on two threads keep the cross-shard paths covered whatever the
+        // machine's default is (one shard on 2 cores).
+        if (!extraArgs.Contains("--shards")) args.AddRange(["--shards", "2"]);
         // Each server gets its own data directory (dump.rdb, appendonlydir) unless the test names one.
         if (!extraArgs.Contains("--dir"))
         {

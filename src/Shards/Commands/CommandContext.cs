@@ -3,6 +3,7 @@ using System.Text;
 using TdbPlus.Resp;
 using TdbPlus.Shards.Engine;
 using TdbPlus.Shards.Keyspace;
+using TdbPlus.Shards.Storage;
 
 namespace TdbPlus.Shards.Commands;
 
@@ -46,12 +47,21 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
     /// <summary>True for the context of commands a script runs (MONITOR shows them as coming from "lua").</summary>
     public bool InScript { get; internal set; }
 
-    internal void Bind(byte[] buffer, ArgList args, int argStart, int argCount)
+    /// <summary>Where this context's commands take <see cref="Now"/> and their commandstats time from.</summary>
+    internal RunClock Timing { get; } = new();
+
+    // The table hash of one key argument, computed before the command ran (to prefetch its bucket); 0: none.
+    private int _hashedArg;
+    private ulong _argHash;
+
+    internal void Bind(byte[] buffer, ArgList args, int argStart, int argCount, int hashedArg = 0, ulong argHash = 0)
     {
         _buffer = buffer;
         _args = args;
         _argStart = argStart;
         ArgCount = argCount;
+        _hashedArg = hashedArg;
+        _argHash = argHash;
         Failed = false;
         BlockRequested = false;
         BlockingKeyCount = 0;
@@ -165,6 +175,13 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
         var a = _args[_argStart + index];
         return new ReadOnlySpan<byte>(_buffer, a.Offset, a.Length);
     }
+
+    /// <summary>
+    /// <see cref="KeyHash.Hash"/> of argument <paramref name="index"/>, for the <see cref="Database"/> overloads
+    /// that take it: the executor has usually computed it for the command's first key already.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong KeyHashOf(int index) => index == _hashedArg ? _argHash : KeyHash.Hash(Arg(index));
 
     /// <summary>Arguments <paramref name="start"/>.. as a command of their own (COMMAND GETKEYS runs key finders on them).</summary>
     public CommandArgs ArgsFrom(int start) =>

@@ -23,7 +23,7 @@ public sealed class ServerConfig
         Add(new("dbfilename", ConfigKind.String, "dump.rdb", true, parser: ParseFileName) { Protected = true });
         Add(new("enable-protected-configs", ConfigKind.Enum, "no", false, enumValues: ["no", "yes", "local"]));
         Add(new("databases", ConfigKind.Integer, "16", false, 1, int.MaxValue));
-        Add(new("shards", ConfigKind.Integer, Environment.ProcessorCount.ToString(), false, 1, 1024));
+        Add(new("shards", ConfigKind.Integer, DefaultShards.ToString(), false, 1, 1024));
         Add(new("proto-max-bulk-len", ConfigKind.Memory, "536870912", true, 1024 * 1024, long.MaxValue));
         Add(new("client-query-buffer-limit", ConfigKind.Memory, "1073741824", true, 1024 * 1024, long.MaxValue));
         Add(new("hz", ConfigKind.Integer, "10", true, 0, int.MaxValue));
@@ -90,6 +90,14 @@ public sealed class ServerConfig
     public int MaxMemorySamples => (int)this["maxmemory-samples"].NumericValue;
     public int Databases => (int)this["databases"].NumericValue;
     public int Shards => (int)this["shards"].NumericValue;
+
+    /// <summary>
+    /// One shard thread per core but one, and at least one: the clients' and the kernel's network work needs a
+    /// core too. On 2 cores one shard served redis-benchmark with less CPU per request than two in every test,
+    /// and as fast or faster (SET -P 16 even, the rest 1.6x): with two, half the keys cost a hop to a thread
+    /// that competes with the client for the other core (docs/performance.md, Runtime settings).
+    /// </summary>
+    public static int DefaultShards => Math.Max(1, Environment.ProcessorCount - 1);
     public long ProtoMaxBulkLen => this["proto-max-bulk-len"].NumericValue;
     /// <summary>hz as the server runs it: Redis clamps the configured value to 1..500.</summary>
     public int Hz => (int)Math.Clamp(this["hz"].NumericValue, 1, 500);

@@ -555,10 +555,10 @@ public sealed partial class BatchExecutor
     internal void ExecuteOne(CommandContext ctx, CommandBatch batch, ref BatchCommand cmd)
     {
         var def = cmd.Def!;
-        ctx.Bind(batch.Buffer, batch.Args, cmd.ArgStart, cmd.ArgCount);
+        ctx.Bind(batch.Buffer, batch.Args, cmd.ArgStart, cmd.ArgCount, cmd.HashedArg, cmd.KeyHash);
         ctx.Command = def;
         ctx.DbIndex = cmd.DbIndex;
-        ctx.Now = _engine.Clock.NowMs;
+        ctx.Now = ctx.Timing.NowMs(_engine.Clock);
         _session.LastCommand = def.FullName;
         // Serving a blocked client is not a new command: Redis does not refuse it for memory either.
         if (!ctx.Serving && _engine.MaxMemory > 0 && !MemoryAvailable(ctx, cmd) && (def.Spec.Flags & CommandFlags.DenyOom) != 0)
@@ -573,7 +573,7 @@ public sealed partial class BatchExecutor
         int replyStart = ctx.Reply.Length;
         var log = Hooks?.CommandLog;
         PrepareEffects(ctx, log);
-        long t0 = Stopwatch.GetTimestamp();
+        long t0 = ctx.Timing.StartTicks(fresh: _engine.MaxMemory > 0 || _engine.SnapshotShardsActive != 0 || log is not null);
         bool events = _engine.Events.Mask != 0;
         if (events) KeyspaceEvents.SetCurrentCommand(_session, ctx.Reply);
         try
@@ -588,7 +588,9 @@ public sealed partial class BatchExecutor
         }
         if (events) KeyspaceEvents.SetCurrentCommand(null, null);
         if (_session.AfterCommandHook) Hooks?.AfterCommand?.Invoke(ctx);
-        long us = (long)Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+        long t1 = Stopwatch.GetTimestamp();
+        ctx.Timing.End(t1);
+        long us = RunClock.Microseconds(t0, t1);
         if (ctx.BlockRequested && !_session.BlockingAllowed)
         {
             // MULTI/EXEC (and scripts): a command that would block times out at once, as in Redis.

@@ -14,6 +14,10 @@ public struct BatchCommand
     public int Shard;
     public ulong ShardMask;
     public int DbIndex;
+    /// <summary>The argument whose <see cref="KeyHash"/> was computed before running (0: none).</summary>
+    public int HashedArg;
+    /// <summary>Table hash of argument <see cref="HashedArg"/> (its bucket was prefetched).</summary>
+    public ulong KeyHash;
     /// <summary>End of this command's reply in the writer of the shard that ran it (multi-shard runs).</summary>
     public int ReplyEnd;
 }

@@ -33,14 +33,28 @@ internal sealed class RunWork(BatchExecutor executor, CommandContext context, Re
     public void RunInline(Shard shard, CommandBatch batch, int start, int end)
     {
         Context.LocalShard = shard;
-        for (int i = start; i < end; i++)
+        // A lone command has nothing to overlap its lookup with; it hashes its key itself.
+        if (end - start > 1) KeyPrefetch.Run(shard, batch, start, end);
+        Context.Timing.BeginRun(Context.Engine.Clock);
+        try
         {
-            ref var cmd = ref batch[i];
-            if (cmd.Shard != shard.Id) continue;
-            executor.ExecuteOne(Context, batch, ref cmd);
-            cmd.ReplyEnd = Context.Reply.Length;
-            // Redis serves clients blocked on keys right after the command that fed them.
-            if (shard.Store.Blocking.HasReady) shard.Store.Blocking.ServeReady(shard.Id);
+            for (int i = start; i < end; i++)
+            {
+                ref var cmd = ref batch[i];
+                if (cmd.Shard != shard.Id) continue;
+                executor.ExecuteOne(Context, batch, ref cmd);
+                cmd.ReplyEnd = Context.Reply.Length;
+                // Redis serves clients blocked on keys right after the command that fed them.
+                if (shard.Store.Blocking.HasReady)
+                {
+                    shard.Store.Blocking.ServeReady(shard.Id);
+                    Context.Timing.Skip();
+                }
+            }
+        }
+        finally
+        {
+            Context.Timing.EndRun();
         }
     }
 }

@@ -79,7 +79,7 @@ public static partial class StringFamily
     private static bool GetGeneric(CommandContext ctx)
     {
         var key = ctx.Arg(1);
-        nint rec = ctx.Db(key).FindTouch(key, ctx.Now, ctx.Session.NoTouch);
+        nint rec = ctx.Db(key).FindTouch(key, ctx.KeyHashOf(1), ctx.Now, ctx.Session.NoTouch);
         if (rec == 0)
         {
             ctx.Reply.NullBulk();
@@ -141,7 +141,7 @@ public static partial class StringFamily
             }
             if (options.Has(SetFlags.KeepTtl) && existing != 0) when = Record.ExpireAt(existing);
         }
-        db.SetString(key, ctx.Arg(valueArg), when, ctx.Now);
+        db.SetString(key, ctx.KeyHashOf(1), ctx.Arg(valueArg), when, ctx.Now);
         ctx.Notify(NotifyClass.String, "set", key);
         if (when != 0 && !options.Has(SetFlags.KeepTtl)) ctx.Notify(NotifyClass.Generic, "expire", key);
         if (get) return;

@@ -39,9 +39,11 @@ public sealed unsafe class Database : IDisposable
     public ShardStore Store => _store;
 
     /// <summary>Finds a live key, deleting it first when its TTL has passed.</summary>
-    public nint Find(ReadOnlySpan<byte> key, long nowMs)
+    public nint Find(ReadOnlySpan<byte> key, long nowMs) => Find(key, KeyHash.Hash(key), nowMs);
+
+    /// <summary><see cref="Find(ReadOnlySpan{byte}, long)"/> with the key's <see cref="KeyHash.Hash"/> already known.</summary>
+    public nint Find(ReadOnlySpan<byte> key, ulong h, long nowMs)
     {
-        ulong h = KeyHash.Hash(key);
         nint rec = _main.Find(key, h);
         if (rec == 0) return 0;
         if (Record.HasExpire(rec) && Record.ExpireAt(rec) < nowMs)
@@ -55,12 +57,25 @@ public sealed unsafe class Database : IDisposable
     }
 
     /// <summary>
+    /// Starts loading the index memory a lookup of a key with hash <paramref name="hash"/> reads first, so that
+    /// a pipeline's lookups overlap their cache misses instead of waiting for one after another.
+    /// </summary>
+    public void Prefetch(ulong hash) => _main.Prefetch(hash);
+
+    /// <summary>Second step after <see cref="Prefetch"/>: starts loading the record the lookup will compare.</summary>
+    public void PrefetchRecord(ulong hash) => _main.PrefetchRecord(hash);
+
+    /// <summary>
     /// The read-path lookup (Redis's lookupKeyRead): like <see cref="Find"/>, counts keyspace hits/misses and
     /// records the access for LRU/LFU unless <paramref name="noTouch"/>.
     /// </summary>
-    public nint FindTouch(ReadOnlySpan<byte> key, long nowMs, bool noTouch = false)
+    public nint FindTouch(ReadOnlySpan<byte> key, long nowMs, bool noTouch = false) =>
+        FindTouch(key, KeyHash.Hash(key), nowMs, noTouch);
+
+    /// <summary><see cref="FindTouch(ReadOnlySpan{byte}, long, bool)"/> with the key's hash already known.</summary>
+    public nint FindTouch(ReadOnlySpan<byte> key, ulong hash, long nowMs, bool noTouch = false)
     {
-        nint rec = Find(key, nowMs);
+        nint rec = Find(key, hash, nowMs);
         if (rec == 0)
         {
             _store.KeyspaceMisses++;
@@ -103,9 +118,13 @@ public sealed unsafe class Database : IDisposable
         Record.SetFlags(rec, (byte)((Record.Flags(rec) & ~Record.SnapshotFlag) | _store.SavedParity));
 
     /// <summary>Stores a string value under <paramref name="key"/>, replacing whatever was there.</summary>
-    public nint SetString(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAtMs, long nowMs)
+    public nint SetString(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAtMs, long nowMs) =>
+        SetString(key, KeyHash.Hash(key), value, expireAtMs, nowMs);
+
+    /// <summary><see cref="SetString(ReadOnlySpan{byte}, ReadOnlySpan{byte}, long, long)"/> with the key's hash already known.</summary>
+    public nint SetString(ReadOnlySpan<byte> key, ulong hash, ReadOnlySpan<byte> value, long expireAtMs, long nowMs)
     {
-        nint rec = Create(key, value.Length, expireAtMs, KeyType.String, nowMs);
+        nint rec = Create(key, hash, value.Length, expireAtMs, KeyType.String, nowMs);
         value.CopyTo(Record.Value(rec));
         return rec;
     }
@@ -114,9 +133,12 @@ public sealed unsafe class Database : IDisposable
     /// Creates a record (value bytes left for the caller to fill) and links it in, replacing any record with
     /// the same key. For rich types pass valueLength 0 and set the handle afterwards.
     /// </summary>
-    public nint Create(ReadOnlySpan<byte> key, int valueLength, long expireAtMs, byte type, long nowMs)
+    public nint Create(ReadOnlySpan<byte> key, int valueLength, long expireAtMs, byte type, long nowMs) =>
+        Create(key, KeyHash.Hash(key), valueLength, expireAtMs, type, nowMs);
+
+    /// <summary><see cref="Create(ReadOnlySpan{byte}, int, long, byte, long)"/> with the key's hash already known.</summary>
+    public nint Create(ReadOnlySpan<byte> key, ulong h, int valueLength, long expireAtMs, byte type, long nowMs)
     {
-        ulong h = KeyHash.Hash(key);
         nint old = _main.Find(key, h);
         // Overwriting a string with one of the same length and no TTL on either side (the common SET): reuse
         // the record in place, with fresh flags and access data, instead of allocating and relinking.

@@ -257,6 +257,28 @@ internal static unsafe class DashSegment
         return Vector128.Equals(homes, Vector128.Create((byte)home)).ExtractMostSignificantBits() & Busy(Bucket(seg, s));
     }
 
+    /// <summary>
+    /// The record a lookup of <paramref name="hash"/> will most likely compare first: the first entry of the home
+    /// bucket (or else the displaced ones of the next) whose fingerprint matches; 0 when there is none. Reads
+    /// only the two bucket lines, for prefetching.
+    /// </summary>
+    public static nint LikelyRecord(byte* seg, ulong hash, RecordRefs refs)
+    {
+        var fp = Vector128.Create((byte)hash);
+        int home = Home(hash);
+        byte* bucket = Bucket(seg, home);
+        uint candidates = (Vector128.Equals(Vector128.Load(bucket), fp).ExtractMostSignificantBits() >> FingerprintOffset)
+            & Busy(bucket) & ~Displaced(bucket);
+        if (candidates == 0)
+        {
+            bucket = Bucket(seg, Next(home));
+            candidates = (Vector128.Equals(Vector128.Load(bucket), fp).ExtractMostSignificantBits() >> FingerprintOffset)
+                & Busy(bucket) & Displaced(bucket);
+            if (candidates == 0) return 0;
+        }
+        return refs.Resolve(Slot(bucket, BitOperations.TrailingZeroCount(candidates)));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Probe(byte* bucket, ReadOnlySpan<byte> key, byte fp, uint allowed, RecordRefs refs, out int slot)
     {

@@ -44,6 +44,33 @@ public sealed unsafe partial class DashTable : IDisposable
             : 0;
     }
 
+    /// <summary>
+    /// Hints the CPU to load the two buckets a lookup of <paramref name="hash"/> probes first (no effect on
+    /// the table; a no-op where there is no prefetch instruction).
+    /// </summary>
+    public void Prefetch(ulong hash)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        int home = DashSegment.Home(hash);
+        byte* seg = SegmentOf(hash);
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(DashSegment.Bucket(seg, home));
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(DashSegment.Bucket(seg, home == DashSegment.RegularBuckets - 1 ? 0 : home + 1));
+    }
+
+    /// <summary>
+    /// Hints the CPU to load the record a lookup of <paramref name="hash"/> will compare (its first two cache
+    /// lines: header, key and the start of the value). Reads the buckets, so call it after
+    /// <see cref="Prefetch"/> has had time to bring them in.
+    /// </summary>
+    public void PrefetchRecord(ulong hash)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        nint rec = DashSegment.LikelyRecord(SegmentOf(hash), hash, _refs);
+        if (rec == 0) return;
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)rec);
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)(rec + 64));
+    }
+
     /// <summary>Adds a record whose key the caller knows is absent.</summary>
     public void Insert(nint rec, ulong hash)
     {
