@@ -2,11 +2,15 @@
 # Side-by-side throughput: redis-benchmark against redis-server, TDB+ and Garnet in one run, interleaved.
 # SET and GET, 50 clients, 64-byte values, keys from -r 1000000, pipelines of 1 and 16; medians over
 # rounds; req/cpu-s = requests per second of server CPU time (utime+stime from /proc).
-# Usage: bench/compare.sh [--requests N] [--shards N] [--rounds R] [--servers "redis tdb garnet"]
+# Each measurement starts a fresh server, so by default SET grows a new keyspace (at most the -n keys it draws)
+# and GET reads one loaded with as many SETs. With --warm, every server first gets 3M SETs over the 1M key
+# space (about 95% of it present), so both tests run against a full, steady keyspace.
+# Usage: bench/compare.sh [--requests N] [--shards N] [--rounds R] [--servers "redis tdb garnet"] [--warm]
 source "$(dirname "$0")/lib.sh"
 REQUESTS=${REQUESTS:-500000}
 SERVERS=${SERVERS:-"redis tdb garnet"}
 ROUNDS=${ROUNDS:-1}
+WARM=0
 TDB_ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -14,6 +18,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift 2 ;;
     --shards) TDB_ARGS+=(--shards "$2"); shift 2 ;;
     --servers) SERVERS=$2; shift 2 ;;
+    --warm) WARM=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -28,8 +33,10 @@ run_one() { # server pipeline test round
   if [ "$server" = tdb ]; then start_server tdb "$port" "${TDB_ARGS[@]}"; else start_server "$server" "$port"; fi
   pid=$SERVER_PID
   n=$REQUESTS; [ "$pipeline" = 1 ] && n=$((REQUESTS / 4))
-  # GET needs data: load keys first with the same key space.
-  [ "$test" = get ] && redis-benchmark -p "$port" -t set -n "$REQUESTS" -r 1000000 -d 64 -c 50 -P 16 -q >/dev/null
+  # GET needs data: load keys first with the same key space (all of it with --warm, for both tests).
+  if [ "$WARM" = 1 ]; then redis-benchmark -p "$port" -t set -n 3000000 -r 1000000 -d 64 -c 50 -P 16 -q >/dev/null
+  elif [ "$test" = get ]; then redis-benchmark -p "$port" -t set -n "$REQUESTS" -r 1000000 -d 64 -c 50 -P 16 -q >/dev/null
+  fi
   t0=$(cpu_ticks "$pid")
   line=$(redis-benchmark -p "$port" -t "$test" -n "$n" -r 1000000 -d 64 -c 50 -P "$pipeline" --csv | tail -1)
   t1=$(cpu_ticks "$pid")
