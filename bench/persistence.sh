@@ -46,7 +46,6 @@ for server in $SERVERS; do
   dir=$(mktemp -d)
   port=$(free_port)
   args=(--dir "$dir" --logfile "$dir/server.log")
-  [ "$server" = tdb ] && args+=(--save "")
   start_server "$server" "$port" "${args[@]}"
   pid=$SERVER_PID
   rss0=$(rss_kb "$pid")

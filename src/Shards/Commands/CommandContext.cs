@@ -224,12 +224,7 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
     // and it counts as a change (server.dirty) for the logs and save rules.
     private void TouchWatches(ReadOnlySpan<byte> key, int dbIndex)
     {
-        var shard = ShardOf(key);
-        var store = shard.Store;
-        store.Dirty++;
-        Dirty++;
-        DirtyShards |= 1UL << shard.Id;
-        var watches = store.Watches;
+        var watches = CountChange(key).Watches;
         if (watches.Any) watches.Touch(dbIndex, key);
     }
 
@@ -237,12 +232,15 @@ public sealed class CommandContext(ShardSet engine, ClientSession session, RespW
     /// A change Redis makes without a keyspace event or a WATCH invalidation (consumer-group bookkeeping of
     /// XREADGROUP, XACK, XCLAIM): counted as a change (server.dirty) so that it is logged.
     /// </summary>
-    public void Dirtied(ReadOnlySpan<byte> key)
+    public void Dirtied(ReadOnlySpan<byte> key) => CountChange(key);
+
+    private ShardStore CountChange(ReadOnlySpan<byte> key)
     {
         var shard = ShardOf(key);
         shard.Store.Dirty++;
         Dirty++;
         DirtyShards |= 1UL << shard.Id;
+        return shard.Store;
     }
 
     /// <summary><see cref="Notify(NotifyClass, string, ReadOnlySpan{byte})"/> for a key in another database (MOVE, COPY DB).</summary>
